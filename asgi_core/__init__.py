@@ -1,0 +1,1 @@
+"""ferrule: asgi_core."""

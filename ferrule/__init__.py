@@ -1,0 +1,1 @@
+"""ferrule: a from-scratch ASGI framework with FastAPI's API."""
