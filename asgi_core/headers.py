@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 from .types import Scope
 
@@ -156,6 +159,13 @@ class Headers(Mapping[str, str]):
     def mutablecopy(self) -> MutableHeaders:
         """A ``MutableHeaders`` holding a copy of these headers."""
         return MutableHeaders(raw=list(self._list))
+
+    @classmethod
+    def _wrap(cls, raw: list[tuple[bytes, bytes]]) -> Self:
+        """Share ``raw`` (already lowercase and valid) without copying; ferrule-internal."""
+        obj = cls.__new__(cls)
+        obj._list = raw
+        return obj
 
 
 class MutableHeaders(Headers):

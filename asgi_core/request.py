@@ -1,0 +1,295 @@
+"""``HTTPConnection`` (shared by HTTP and WebSocket) and ``Request``.
+
+A request is a lazy view over the ASGI scope: URL, headers, query parameters
+and cookies are built the first time they are read, then cached. The body is
+read from ``receive()`` once:
+
+* ``stream()`` yields the chunks as they arrive, without keeping them;
+* ``body()`` reads everything and caches it (later ``stream()`` replays it);
+* reading the body after ``stream()`` consumed it raises ``RuntimeError``.
+
+Body size is limited (``max_body_size``, default 16 MiB, ``None`` for no
+limit): a ``Content-Length`` over the limit is refused before anything is
+read, and a body that grows past it while streaming is refused at that chunk,
+both with ``PayloadTooLargeError`` (413).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+import anyio
+from pydantic_core import from_json
+
+from .exceptions import ClientDisconnect, MalformedInputError, PayloadTooLargeError
+from .headers import Headers
+from .state import Address, State
+from .types import Message, Receive, Scope, Send
+from .url import URL, QueryParams
+
+if TYPE_CHECKING:
+    from .forms import FormData, FormLimits
+
+__all__ = ["DEFAULT_MAX_BODY_SIZE", "HTTPConnection", "Request"]
+
+DEFAULT_MAX_BODY_SIZE: Final = 16 * 1024 * 1024
+
+_UNSET: Any = object()
+
+
+async def _empty_receive() -> Message:
+    raise RuntimeError("this Request was built without a 'receive' channel")
+
+
+async def _empty_send(message: Message) -> None:
+    raise RuntimeError("this Request was built without a 'send' channel")
+
+
+class HTTPConnection(Mapping[str, Any]):
+    """What HTTP requests and WebSocket connections share: a view over the scope."""
+
+    __slots__ = ("scope", "_url", "_base_url", "_headers", "_query_params", "_cookies", "_state")
+
+    def __init__(self, scope: Scope, receive: Receive | None = None) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            raise ValueError(f"HTTPConnection needs an 'http' or 'websocket' scope, got {scope['type']!r}")
+        self.scope = scope
+        self._url: URL | None = None
+        self._base_url: URL | None = None
+        self._headers: Headers | None = None
+        self._query_params: QueryParams | None = None
+        self._cookies: dict[str, str] | None = None
+        self._state: State | None = None
+
+    # Mapping over the scope, as ASGI middleware expects.
+    def __getitem__(self, key: str) -> Any:
+        return self.scope[key]
+
+    def __iter__(self) -> Any:
+        return iter(self.scope)
+
+    def __len__(self) -> int:
+        return len(self.scope)
+
+    __eq__ = object.__eq__  # type: ignore[assignment]
+    __hash__ = object.__hash__  # type: ignore[assignment]
+
+    @property
+    def app(self) -> Any:
+        return self.scope.get("app")
+
+    @property
+    def url(self) -> URL:
+        if self._url is None:
+            self._url = URL(scope=self.scope)
+        return self._url
+
+    @property
+    def base_url(self) -> URL:
+        """The URL of the app's root (``root_path`` with a trailing slash)."""
+        if self._base_url is None:
+            base_scope = dict(self.scope)
+            root = base_scope.get("app_root_path", base_scope.get("root_path", ""))
+            base_scope["path"] = root if root.endswith("/") else root + "/"
+            base_scope["query_string"] = b""
+            base_scope["root_path"] = ""
+            self._base_url = URL(scope=base_scope)
+        return self._base_url
+
+    @property
+    def headers(self) -> Headers:
+        if self._headers is None:
+            self._headers = Headers(scope=self.scope)
+        return self._headers
+
+    @property
+    def query_params(self) -> QueryParams:
+        if self._query_params is None:
+            self._query_params = QueryParams(self.scope.get("query_string", b""))
+        return self._query_params
+
+    @property
+    def path_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = self.scope.get("path_params", {})
+        return params
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        if self._cookies is None:
+            from .cookies import parse_cookie_header
+
+            raw = self.headers.get_raw(b"cookie")
+            self._cookies = parse_cookie_header(raw.decode("latin-1")) if raw else {}
+        return self._cookies
+
+    @property
+    def client(self) -> Address | None:
+        client = self.scope.get("client")
+        if client is None:
+            return None
+        return Address(client[0], client[1])
+
+    @property
+    def state(self) -> State:
+        """Per-request state; starts from a copy of the lifespan state."""
+        if self._state is None:
+            self._state = State(self.scope.setdefault("state", {}))
+        return self._state
+
+    def url_for(self, name: str, /, **path_params: Any) -> URL:
+        """The absolute URL of the route called ``name``."""
+        router = self.scope.get("router")
+        if router is None:
+            raise RuntimeError("url_for() needs a router in the scope; call it inside a ferrule app")
+        path = router.url_path_for(name, **path_params)
+        return URL(str(self.base_url).rstrip("/") + str(path))
+
+
+class Request(HTTPConnection):
+    """An incoming HTTP request.
+
+    Args:
+        scope: the ASGI ``http`` scope.
+        receive: the ASGI receive channel (needed to read the body).
+        send: the ASGI send channel.
+        max_body_size: refuse bodies larger than this many bytes (413); ``None``
+            for no limit.
+    """
+
+    __slots__ = (
+        "_receive",
+        "_send",
+        "_body",
+        "_json",
+        "_form",
+        "_stream_consumed",
+        "_is_disconnected",
+        "_pending",
+        "max_body_size",
+    )
+
+    def __init__(
+        self,
+        scope: Scope,
+        receive: Receive = _empty_receive,
+        send: Send = _empty_send,
+        *,
+        max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
+    ) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"Request needs an 'http' scope, got {scope['type']!r}")
+        super().__init__(scope)
+        self._receive = receive
+        self._send = send
+        self._body: bytes | None = None
+        self._json: Any = _UNSET
+        self._form: FormData | None = None
+        self._stream_consumed = False
+        self._is_disconnected = False
+        self._pending: list[Message] = []
+        self.max_body_size = max_body_size
+
+    @property
+    def method(self) -> str:
+        method: str = self.scope["method"]
+        return method
+
+    @property
+    def receive(self) -> Receive:
+        return self._receive
+
+    def _check_declared_length(self) -> None:
+        limit = self.max_body_size
+        if limit is None:
+            return
+        raw = self.headers.get_raw(b"content-length")
+        if raw is None:
+            return
+        try:
+            declared = int(raw)
+        except ValueError:
+            raise MalformedInputError(f"invalid content-length header: {raw[:40]!r}") from None
+        if declared < 0:
+            raise MalformedInputError(f"invalid content-length header: {raw[:40]!r}")
+        if declared > limit:
+            raise PayloadTooLargeError(
+                f"request body of {declared} bytes is over the limit of {limit} bytes"
+            )
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """Yield the body's chunks as they arrive (or the cached body)."""
+        if self._body is not None:
+            yield self._body
+            yield b""
+            return
+        if self._stream_consumed:
+            raise RuntimeError("the request body was already consumed by stream()")
+        self._stream_consumed = True
+        self._check_declared_length()
+        limit = self.max_body_size
+        received = 0
+        while True:
+            message = self._pending.pop(0) if self._pending else await self._receive()
+            kind = message["type"]
+            if kind == "http.request":
+                chunk = message.get("body", b"")
+                if chunk:
+                    received += len(chunk)
+                    if limit is not None and received > limit:
+                        raise PayloadTooLargeError(
+                            f"request body is over the limit of {limit} bytes"
+                        )
+                    yield chunk
+                if not message.get("more_body", False):
+                    break
+            elif kind == "http.disconnect":
+                self._is_disconnected = True
+                raise ClientDisconnect()
+        yield b""
+
+    async def body(self) -> bytes:
+        """The whole body, read once and cached."""
+        if self._body is None:
+            chunks = [chunk async for chunk in self.stream()]
+            self._body = b"".join(chunks)
+        return self._body
+
+    async def json(self) -> Any:
+        """The body decoded as JSON, once; invalid JSON raises ``MalformedInputError`` (400)."""
+        if self._json is _UNSET:
+            body = await self.body()
+            try:
+                self._json = from_json(body)
+            except ValueError as exc:
+                raise MalformedInputError(f"invalid JSON body: {exc}") from None
+        return self._json
+
+    async def form(self, *, limits: FormLimits | None = None) -> FormData:
+        """The body parsed as a urlencoded or multipart form, once."""
+        if self._form is None:
+            from .forms import FormLimits, parse_form
+
+            content_type = self.headers.get_raw(b"content-type")
+            self._form = await parse_form(self.stream(), content_type, limits or FormLimits())
+        return self._form
+
+    async def close(self) -> None:
+        """Close uploaded files of a parsed form."""
+        if self._form is not None:
+            await self._form.close()
+
+    async def is_disconnected(self) -> bool:
+        """Whether the client has gone; never waits."""
+        if not self._is_disconnected:
+            message: Message = {}
+            with anyio.CancelScope() as scope:
+                scope.cancel()
+                message = await self._receive()
+            kind = message.get("type")
+            if kind == "http.disconnect":
+                self._is_disconnected = True
+            elif kind == "http.request" and not self._stream_consumed:
+                # Keep the message: stream() must still deliver it.
+                self._pending.append(message)
+        return self._is_disconnected

@@ -1,0 +1,69 @@
+"""Access log: one line per request on the `ferrule.access` logger.
+
+Rule: every value that came from the client is escaped before it reaches the
+log, so a request cannot forge log lines or terminal escapes (SECURITY: CWE-117).
+Control characters, DEL, bytes >= 0x80, `"` and `\\` become `\\xNN`; the
+line is plain ASCII whatever the client sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+__all__ = ["access_logger", "escape", "format_access_line", "log_access"]
+
+access_logger: Final = logging.getLogger("ferrule.access")
+
+
+def _build_table() -> dict[int, str]:
+    table = {b: f"\\x{b:02x}" for b in range(256) if b < 0x20 or b >= 0x7F}
+    table[ord('"')] = "\\x22"
+    table[ord("\\")] = "\\x5c"
+    return table
+
+
+_ESCAPES: Final = _build_table()
+
+
+def escape(raw: bytes | str) -> str:
+    """Return `raw` as printable ASCII, with anything else as `\\xNN`.
+
+    `str` input is encoded as UTF-8 first, so non-ASCII text is escaped
+    byte by byte rather than passed through.
+    """
+    data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
+    if not any(b in _ESCAPES for b in data):
+        return data.decode("ascii")
+    return "".join(_ESCAPES.get(b) or chr(b) for b in data)
+
+
+def format_access_line(
+    client: tuple[str, int] | None,
+    method: bytes | str,
+    target: bytes | str,
+    http_version: str,
+    status: int,
+    duration: float,
+) -> str:
+    """Format one access-log line: `host:port - "METHOD target HTTP/x" status duration`."""
+    who = f"{client[0]}:{client[1]}" if client else "-"
+    return (
+        f'{escape(who)} - "{escape(method)} {escape(target)} HTTP/{escape(http_version)}" '
+        f"{status} {duration * 1000:.1f}ms"
+    )
+
+
+def log_access(
+    client: tuple[str, int] | None,
+    method: bytes | str,
+    target: bytes | str,
+    http_version: str,
+    status: int,
+    duration: float,
+) -> None:
+    """Emit the access line at INFO if the access logger would show it."""
+    if access_logger.isEnabledFor(logging.INFO):
+        access_logger.info(
+            "%s", format_access_line(client, method, target, http_version, status, duration)
+        )
