@@ -72,8 +72,8 @@ class HTTPConnection(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self.scope)
 
-    __eq__ = object.__eq__  # type: ignore[assignment]
-    __hash__ = object.__hash__  # type: ignore[assignment]
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
     @property
     def app(self) -> Any:

@@ -61,12 +61,12 @@ class Response:
     def __init__(
         self,
         content: Any = None,
-        status_code: int = 200,
+        status_code: int | None = 200,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
         background: BackgroundTask | None = None,
     ) -> None:
-        self.status_code = status_code
+        self.status_code: int = status_code  # type: ignore[assignment]
         if media_type is not None:
             self.media_type = media_type
         self.background = background
@@ -100,9 +100,9 @@ class Response:
                 elif pair[0] == b"content-type":
                     has_type = True
         body = getattr(self, "body", None)
-        if not has_length and body is not None and not (
-            self.status_code < 200 or self.status_code in (204, 304)
-        ):
+        # A status of None means "not decided yet" (the injected sub-response).
+        status = self.status_code or 200
+        if not has_length and body is not None and not status_has_no_body(status):
             raw.append((b"content-length", str(len(body)).encode("latin-1")))
         if not has_type and self.media_type is not None:
             content_type = self.media_type
