@@ -1,0 +1,353 @@
+"""``App``: FastAPI's application object, built on ferrule's router.
+
+The ASGI stack, built on the first call (``add_middleware`` after that is an
+error)::
+
+    ServerErrorMiddleware   500 for anything unhandled (traceback page in debug)
+      user middleware       in the order added: the first added is outermost
+        ExceptionMiddleware HTTPException, validation errors, your handlers
+          APIRouter         radix-tree dispatch to the routes
+
+Lifespan: the app's ``lifespan`` (or legacy ``on_startup``/``on_shutdown``),
+then included routers' lifespans, then app-scoped dependencies are created;
+shutdown runs in reverse. Its state reaches ``scope["state"]`` and so
+``request.state``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
+from enum import Enum
+from typing import Any, TypeVar
+
+from typing_extensions import Unpack
+
+from ferrule.asgi_core.exceptions import HTTPException
+from ferrule.asgi_core.middleware import Middleware
+from ferrule.asgi_core.middleware.base import BaseHTTPMiddleware
+from ferrule.asgi_core.middleware.errors import ServerErrorMiddleware
+from ferrule.asgi_core.middleware.exceptions import ExceptionHandler, ExceptionMiddleware
+from ferrule.asgi_core.request import DEFAULT_MAX_BODY_SIZE
+from ferrule.asgi_core.response import JSONResponse, Response
+from ferrule.asgi_core.state import State
+from ferrule.asgi_core.types import ASGIApp, Receive, Scope, Send
+from ferrule.di import AppScope, DependencyOverrides
+from ferrule.routing import APIRoute, APIRouter, BaseRoute, Lifespan
+from ferrule.routing.options import Default, RouteOptions, generate_unique_id
+from ferrule.validation import (
+    RequestValidationError,
+    WebSocketRequestValidationError,
+    request_validation_exception_handler,
+    websocket_request_validation_exception_handler,
+)
+
+__all__ = ["App"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class App:
+    """A ferrule application: FastAPI's constructor and methods.
+
+    Args (FastAPI's, where they apply): debug, routes, title, summary,
+    description, version, openapi_url, openapi_tags, servers, dependencies,
+    default_response_class, redirect_slashes, docs_url, redoc_url,
+    swagger_ui_oauth2_redirect_url, swagger_ui_init_oauth, middleware,
+    exception_handlers, on_startup, on_shutdown, lifespan, terms_of_service,
+    contact, license_info, root_path, root_path_in_servers, responses,
+    callbacks, webhooks, deprecated, include_in_schema, swagger_ui_parameters,
+    generate_unique_id_function, separate_input_output_schemas,
+    openapi_external_docs.
+
+    ferrule's own: ``strict_content_type`` (default True), ``max_body_size``
+    (16 MiB; ``None`` for no limit), ``sse_ping_interval`` (15 s),
+    ``stage_observer`` (per-stage timing hook), ``openapi_nullable_as_30``
+    (emit OpenAPI 3.0-style ``nullable`` for old code generators).
+    """
+
+    def __init__(
+        self,
+        *,
+        debug: bool = False,
+        routes: list[BaseRoute] | None = None,
+        title: str = "FastAPI",
+        summary: str | None = None,
+        description: str = "",
+        version: str = "0.1.0",
+        openapi_url: str | None = "/openapi.json",
+        openapi_tags: list[dict[str, Any]] | None = None,
+        servers: list[dict[str, Any]] | None = None,
+        dependencies: Sequence[Any] | None = None,
+        default_response_class: type[Response] = Default(JSONResponse),
+        redirect_slashes: bool = True,
+        docs_url: str | None = "/docs",
+        redoc_url: str | None = "/redoc",
+        swagger_ui_oauth2_redirect_url: str | None = "/docs/oauth2-redirect",
+        swagger_ui_init_oauth: dict[str, Any] | None = None,
+        middleware: Sequence[Middleware] | None = None,
+        exception_handlers: Mapping[Any, ExceptionHandler] | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        lifespan: Lifespan | None = None,
+        terms_of_service: str | None = None,
+        contact: dict[str, Any] | None = None,
+        license_info: dict[str, Any] | None = None,
+        openapi_prefix: str = "",
+        root_path: str = "",
+        root_path_in_servers: bool = True,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        callbacks: list[BaseRoute] | None = None,
+        webhooks: APIRouter | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        swagger_ui_parameters: dict[str, Any] | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
+        separate_input_output_schemas: bool = True,
+        openapi_external_docs: dict[str, Any] | None = None,
+        strict_content_type: bool = Default(True),
+        max_body_size: int | None = Default(DEFAULT_MAX_BODY_SIZE),
+        sse_ping_interval: float = Default(15.0),
+        stage_observer: Any = None,
+        openapi_nullable_as_30: bool = False,
+        **extra: Any,
+    ) -> None:
+        self.debug = debug
+        self.title = title
+        self.summary = summary
+        self.description = description
+        self.version = version
+        self.openapi_url = openapi_url
+        self.openapi_tags = openapi_tags
+        self.servers = list(servers or [])
+        self.docs_url = docs_url
+        self.redoc_url = redoc_url
+        self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
+        self.swagger_ui_init_oauth = swagger_ui_init_oauth
+        self.swagger_ui_parameters = swagger_ui_parameters
+        self.terms_of_service = terms_of_service
+        self.contact = contact
+        self.license_info = license_info
+        self.root_path = root_path or openapi_prefix
+        self.root_path_in_servers = root_path_in_servers
+        self.webhooks = webhooks or APIRouter()
+        self.separate_input_output_schemas = separate_input_output_schemas
+        self.openapi_external_docs = openapi_external_docs
+        self.openapi_nullable_as_30 = openapi_nullable_as_30
+        self.openapi_version = "3.1.0"
+        self.openapi_schema: dict[str, Any] | None = None
+        self.extra = extra
+        self.stage_observer = stage_observer
+        self.state = State()
+        self.dependency_overrides = DependencyOverrides()
+        self.app_scope = AppScope()
+        self._user_lifespan = lifespan
+        self.router: APIRouter = APIRouter(
+            routes=routes,
+            redirect_slashes=redirect_slashes,
+            dependency_overrides_provider=self,
+            on_startup=on_startup,
+            on_shutdown=on_shutdown,
+            lifespan=lifespan,
+            default_response_class=default_response_class,
+            dependencies=dependencies,
+            callbacks=callbacks,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+            responses=responses,
+            generate_unique_id_function=generate_unique_id_function,
+            strict_content_type=strict_content_type,
+            max_body_size=max_body_size,
+            sse_ping_interval=sse_ping_interval,
+        )
+        self.exception_handlers: dict[Any, ExceptionHandler] = {
+            HTTPException: _default_http_handler(),
+            RequestValidationError: request_validation_exception_handler,
+            WebSocketRequestValidationError: websocket_request_validation_exception_handler,
+        }
+        self.exception_handlers.update(exception_handlers or {})
+        self.user_middleware: list[Middleware] = list(middleware or [])
+        self.middleware_stack: ASGIApp | None = None
+        self.setup()
+
+    # -- OpenAPI and docs -----------------------------------------------------
+
+    def setup(self) -> None:
+        """Add the OpenAPI, Swagger UI and ReDoc routes (FastAPI's ``setup``)."""
+        from ferrule.openapi.routes import install_docs_routes
+
+        install_docs_routes(self)
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI document, built on first use and cached."""
+        if self.openapi_schema is None:
+            from ferrule.openapi.utils import get_openapi_for_app
+
+            self.openapi_schema = get_openapi_for_app(self)
+        return self.openapi_schema
+
+    # -- ASGI -----------------------------------------------------------------
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        return self.router.routes
+
+    def build_middleware_stack(self) -> ASGIApp:
+        error_handler = None
+        handlers: dict[Any, ExceptionHandler] = {}
+        for key, handler in self.exception_handlers.items():
+            if key in (500, Exception):
+                error_handler = handler
+            else:
+                handlers[key] = handler
+        app: ASGIApp = ExceptionMiddleware(self.router, handlers=handlers)
+        for entry in reversed(self.user_middleware):
+            cls, args, kwargs = entry
+            app = cls(app, *args, **kwargs)
+        return ServerErrorMiddleware(app, handler=error_handler, debug=self.debug)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = self
+        if self.root_path:
+            scope["root_path"] = self.root_path
+        if self.middleware_stack is None:
+            self.router.lifespan_context = self._merged_lifespan(self.router.lifespan_context)
+            self.middleware_stack = self.build_middleware_stack()
+        await self.middleware_stack(scope, receive, send)
+
+    def _merged_lifespan(self, inner: Lifespan | None) -> Lifespan:
+        app_scope = self.app_scope
+
+        @asynccontextmanager
+        async def lifespan(app: Any) -> AsyncIterator[Mapping[str, Any] | None]:
+            if inner is None:
+                await app_scope.start()
+                try:
+                    yield None
+                finally:
+                    await app_scope.aclose()
+                return
+            async with inner(app) as state:
+                await app_scope.start()
+                try:
+                    yield state
+                finally:
+                    await app_scope.aclose()
+
+        return lifespan
+
+    # -- configuration --------------------------------------------------------
+
+    def add_middleware(self, middleware_class: Any, *args: Any, **kwargs: Any) -> None:
+        if self.middleware_stack is not None:
+            raise RuntimeError("cannot add middleware after the application has started")
+        self.user_middleware.insert(0, Middleware(middleware_class, *args, **kwargs))
+
+    def middleware(self, middleware_type: str) -> Callable[[F], F]:
+        """Decorator: ``@app.middleware("http") async def mw(request, call_next)``."""
+        if middleware_type != "http":
+            raise ValueError(f"unknown middleware type {middleware_type!r}: only 'http' is supported")
+
+        def decorator(func: F) -> F:
+            self.add_middleware(BaseHTTPMiddleware, dispatch=func)
+            return func
+
+        return decorator
+
+    def add_exception_handler(self, exc_class_or_status_code: int | type[BaseException], handler: ExceptionHandler) -> None:
+        self.exception_handlers[exc_class_or_status_code] = handler
+
+    def exception_handler(self, exc_class_or_status_code: int | type[BaseException]) -> Callable[[F], F]:
+        def decorator(func: F) -> F:
+            self.add_exception_handler(exc_class_or_status_code, func)
+            return func
+
+        return decorator
+
+    def on_event(self, event_type: str) -> Callable[[F], F]:
+        """Legacy ``@app.on_event("startup")``; prefer ``lifespan=``."""
+
+        def decorator(func: F) -> F:
+            self.router.add_event_handler(event_type, func)
+            return func
+
+        return decorator
+
+    def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        self.router.add_event_handler(event_type, func)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> str:
+        return self.router.url_path_for(name, **path_params)
+
+    # -- routes (every verb is a one-line call to the router) ------------------
+
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], *, methods: Collection[str] | None = None,
+                      **options: Unpack[RouteOptions]) -> None:
+        self.router.add_api_route(path, endpoint, methods=methods, **options)
+
+    def api_route(self, path: str, *, methods: Collection[str] | None = None,
+                  **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.router.api_route(path, methods=methods, **options)
+
+    def get(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.router.api_route(path, methods=["GET"], **options)
+
+    def put(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.router.api_route(path, methods=["PUT"], **options)
+
+    def post(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.router.api_route(path, methods=["POST"], **options)
+
+    def delete(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.router.api_route(path, methods=["DELETE"], **options)
+
+    def options(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.router.api_route(path, methods=["OPTIONS"], **options)
+
+    def head(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.router.api_route(path, methods=["HEAD"], **options)
+
+    def patch(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.router.api_route(path, methods=["PATCH"], **options)
+
+    def trace(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.router.api_route(path, methods=["TRACE"], **options)
+
+    def websocket(self, path: str, name: str | None = None, *,
+                  dependencies: Sequence[Any] | None = None) -> Callable[[F], F]:
+        return self.router.websocket(path, name=name, dependencies=dependencies)
+
+    def add_api_websocket_route(self, path: str, endpoint: Callable[..., Any], name: str | None = None, *,
+                                dependencies: Sequence[Any] | None = None) -> None:
+        self.router.add_api_websocket_route(path, endpoint, name=name, dependencies=dependencies)
+
+    def add_route(self, path: str, endpoint: Callable[..., Any], methods: Collection[str] | None = None,
+                  name: str | None = None, include_in_schema: bool = True) -> None:
+        self.router.add_route(path, endpoint, methods=methods, name=name, include_in_schema=include_in_schema)
+
+    def add_websocket_route(self, path: str, endpoint: Callable[..., Any], name: str | None = None) -> None:
+        self.router.add_websocket_route(path, endpoint, name=name)
+
+    def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
+        self.router.mount(path, app, name=name)
+
+    def include_router(self, router: APIRouter, *, prefix: str = "", tags: list[str | Enum] | None = None,
+                       dependencies: Sequence[Any] | None = None,
+                       default_response_class: type[Response] = Default(JSONResponse),
+                       responses: dict[int | str, dict[str, Any]] | None = None,
+                       callbacks: list[BaseRoute] | None = None, deprecated: bool | None = None,
+                       include_in_schema: bool = True,
+                       generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
+                       ) -> None:
+        self.router.include_router(
+            router, prefix=prefix, tags=tags, dependencies=dependencies,
+            default_response_class=default_response_class, responses=responses, callbacks=callbacks,
+            deprecated=deprecated, include_in_schema=include_in_schema,
+            generate_unique_id_function=generate_unique_id_function,
+        )
+
+
+def _default_http_handler() -> ExceptionHandler:
+    from ferrule.asgi_core.middleware.exceptions import http_exception_handler
+
+    return http_exception_handler

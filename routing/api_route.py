@@ -1,0 +1,229 @@
+"""``APIRoute`` and ``APIWebSocketRoute``: an endpoint compiled into its pipeline.
+
+At construction (startup) the endpoint is analysed once: ``di`` builds the
+dependency plan (which calls ``validation`` to compile one validator per
+parameter location), ``validation`` compiles the response serializer, and the
+way the result becomes a response (a *lane*) is chosen:
+
+* the endpoint returned a ``Response``: it is sent as is;
+* JSON (the default ``JSONResponse``): the serializer's bytes go straight into
+  a pre-rendered response (no second encoding);
+* another ``response_class``: it gets the jsonable value;
+* a generator endpoint: JSON Lines, SSE or a raw stream (``streaming``), chosen
+  from ``response_class``.
+
+Per request: build the ``Request``, ``plan.solve`` (validate, run
+dependencies, call the endpoint), turn the result into a response and send it
+inside the request's exit stack, so request-scoped ``yield`` dependencies are
+torn down after the response was sent.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Collection, Sequence
+from contextlib import AsyncExitStack
+from typing import Any
+
+from typing_extensions import Unpack
+
+from ferrule.asgi_core.request import DEFAULT_MAX_BODY_SIZE, Request
+from ferrule.asgi_core.response import JSONResponse, Response, status_has_no_body
+from ferrule.asgi_core.types import Receive, Scope, Send
+from ferrule.asgi_core.websocket import WebSocket
+from ferrule.di import SolveContext, compile_endpoint
+from ferrule.validation import EndpointContext, RequestConfig, compile_response
+
+from .errors import RouteConfigError
+from .options import DefaultPlaceholder, RouteOptions, generate_unique_id, resolve_default
+from .responder import compile_responder
+from .routes import BaseRoute
+from .templates import Template
+
+__all__ = ["APIRoute", "APIWebSocketRoute", "endpoint_context", "return_annotation"]
+
+_UNSET: Any = DefaultPlaceholder(None)
+
+
+def endpoint_context(endpoint: Callable[..., Any], method_path: str) -> EndpointContext:
+    """Where an endpoint is declared, for error messages and logs (computed once)."""
+    target = inspect.unwrap(endpoint)
+    try:
+        file = inspect.getsourcefile(target)
+        line = inspect.getsourcelines(target)[1]
+    except (TypeError, OSError):
+        file, line = None, None
+    name = getattr(target, "__qualname__", None) or type(target).__qualname__
+    return EndpointContext(function=name, file=file, line=line, method_path=method_path)
+
+
+def return_annotation(endpoint: Callable[..., Any]) -> Any:
+    """The endpoint's evaluated return annotation (``inspect.Signature.empty`` if none)."""
+    try:
+        signature = inspect.signature(endpoint, eval_str=True)
+    except (NameError, TypeError):
+        signature = inspect.signature(endpoint)
+    return signature.return_annotation
+
+
+class APIRoute(BaseRoute):
+    """An HTTP route with FastAPI's pipeline: parameters, dependencies, response model.
+
+    Args:
+        path: the path template, e.g. ``"/items/{item_id}"``.
+        endpoint: the function called per request.
+        methods: the HTTP methods (default ``["GET"]``).
+        dependency_overrides_provider: the app whose ``dependency_overrides``
+            and app-scoped dependencies this route uses.
+        **options: see ``RouteOptions``.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: Collection[str] | None = None,
+        dependency_overrides_provider: Any = None,
+        **options: Unpack[RouteOptions],
+    ) -> None:
+        self.path = path
+        self.template = Template.parse(path)
+        self.endpoint = endpoint
+        self.methods = {m.upper() for m in methods} if methods else {"GET"}
+        self.dependency_overrides_provider = dependency_overrides_provider
+        self.name = options.get("name") or getattr(endpoint, "__name__", type(endpoint).__name__)
+        self.response_model = options.get("response_model", _UNSET)
+        self.status_code = options.get("status_code")
+        self.tags = list(options.get("tags") or [])
+        self.dependencies = list(options.get("dependencies") or [])
+        self.summary = options.get("summary")
+        self.response_description = options.get("response_description", "Successful Response")
+        self.responses = dict(options.get("responses") or {})
+        self.deprecated = options.get("deprecated")
+        self.operation_id = options.get("operation_id")
+        self.response_model_include = options.get("response_model_include")
+        self.response_model_exclude = options.get("response_model_exclude")
+        self.response_model_by_alias = options.get("response_model_by_alias", True)
+        self.response_model_exclude_unset = options.get("response_model_exclude_unset", False)
+        self.response_model_exclude_defaults = options.get("response_model_exclude_defaults", False)
+        self.response_model_exclude_none = options.get("response_model_exclude_none", False)
+        self.include_in_schema = options.get("include_in_schema", True)
+        self.response_class = options.get("response_class", DefaultPlaceholder(JSONResponse))
+        self.callbacks = options.get("callbacks")
+        self.openapi_extra = options.get("openapi_extra")
+        self.generate_unique_id_function = options.get(
+            "generate_unique_id_function", DefaultPlaceholder(generate_unique_id)
+        )
+        self.strict_content_type = options.get("strict_content_type", DefaultPlaceholder(True))
+        self.max_body_size = options.get("max_body_size", DefaultPlaceholder(DEFAULT_MAX_BODY_SIZE))
+        self.sse_ping_interval = options.get("sse_ping_interval", DefaultPlaceholder(15.0))
+        description = options.get("description")
+        if description is None:
+            doc = inspect.getdoc(endpoint)
+            description = doc.split("\f")[0].strip() if doc else None
+        self.description = description
+
+        self.actual_response_class: type[Response] = resolve_default(self.response_class)
+        unique_id_function = resolve_default(self.generate_unique_id_function)
+        self.unique_id: str = self.operation_id or unique_id_function(self)
+
+        if isinstance(self.response_model, DefaultPlaceholder):
+            annotation = return_annotation(endpoint)
+            if annotation is inspect.Signature.empty or (
+                inspect.isclass(annotation) and issubclass(annotation, Response)
+            ):
+                annotation = None
+            self.response_model = annotation
+        method_path = f"{','.join(sorted(self.methods))} {path}"
+        self.endpoint_ctx = endpoint_context(endpoint, method_path)
+        if self.status_code is not None and status_has_no_body(self.status_code) and _is_body_model(
+            self.response_model
+        ):
+            raise RouteConfigError(
+                f"route {method_path} -> {self.endpoint_ctx.function}: status code "
+                f"{self.status_code} must not have a response body, but response_model is "
+                f"{self.response_model!r}; set response_model=None or use another status code",
+                template=path,
+            )
+        self.request_config = RequestConfig(
+            strict_content_type=resolve_default(self.strict_content_type),
+            max_body_size=resolve_default(self.max_body_size),
+        )
+        provider = dependency_overrides_provider
+        self.plan = compile_endpoint(
+            endpoint,
+            path_param_names=frozenset(self.template.param_names),
+            dependencies=self.dependencies,
+            overrides=getattr(provider, "dependency_overrides", None),
+            request_config=self.request_config,
+            endpoint_ctx=self.endpoint_ctx,
+            kind="http",
+            app_scope=getattr(provider, "app_scope", None),
+        )
+        self.response_serializer = None
+        if not self.plan.is_generator_endpoint:
+            self.response_serializer = compile_response(
+                self.response_model,
+                include=self.response_model_include,
+                exclude=self.response_model_exclude,
+                by_alias=self.response_model_by_alias,
+                exclude_unset=self.response_model_exclude_unset,
+                exclude_defaults=self.response_model_exclude_defaults,
+                exclude_none=self.response_model_exclude_none,
+                endpoint_ctx=self.endpoint_ctx,
+            )
+        self._respond = compile_responder(self)
+        self._body_limit = self.request_config.max_body_size
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send, max_body_size=self._body_limit)
+        async with AsyncExitStack() as stack:
+            ctx = SolveContext(stack)
+            result = await self.plan.solve(request, ctx)
+            response = await self._respond(result, ctx, request)
+            await response(scope, receive, send)
+
+
+def _is_body_model(model: Any) -> bool:
+    return model is not None and model is not type(None)
+
+
+class APIWebSocketRoute(BaseRoute):
+    """A WebSocket route whose endpoint gets dependencies and parameters like an HTTP one."""
+
+    kind = "websocket"
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        name: str | None = None,
+        dependencies: Sequence[Any] | None = None,
+        dependency_overrides_provider: Any = None,
+    ) -> None:
+        self.path = path
+        self.template = Template.parse(path)
+        self.endpoint = endpoint
+        self.name = name or getattr(endpoint, "__name__", type(endpoint).__name__)
+        self.dependencies = list(dependencies or [])
+        self.include_in_schema = False
+        self.dependency_overrides_provider = dependency_overrides_provider
+        self.endpoint_ctx = endpoint_context(endpoint, f"WEBSOCKET {path}")
+        provider = dependency_overrides_provider
+        self.plan = compile_endpoint(
+            endpoint,
+            path_param_names=frozenset(self.template.param_names),
+            dependencies=self.dependencies,
+            overrides=getattr(provider, "dependency_overrides", None),
+            request_config=RequestConfig(),
+            endpoint_ctx=self.endpoint_ctx,
+            kind="websocket",
+            app_scope=getattr(provider, "app_scope", None),
+        )
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        async with AsyncExitStack() as stack:
+            await self.plan.solve(websocket, SolveContext(stack))

@@ -1,0 +1,110 @@
+"""Turning an endpoint's return value into a response: the lane is chosen once.
+
+``compile_responder(route)`` looks at the route (generator endpoint?
+``response_class``? response model?) at startup and returns the one coroutine
+that the route calls per request. No per-request ``isinstance`` chains beyond
+the one check FastAPI semantics require: a returned ``Response`` passes
+through untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from ferrule.asgi_core.request import Request
+from ferrule.asgi_core.response import JSONResponse, Response, status_has_no_body
+from ferrule.validation import jsonable_encoder, serialize_without_model
+
+if TYPE_CHECKING:
+    from ferrule.di import SolveContext
+
+    from .api_route import APIRoute
+
+__all__ = ["Responder", "compile_responder"]
+
+Responder = Callable[[Any, "SolveContext", Request], Awaitable[Response]]
+
+_JSON_TYPE = (b"content-type", b"application/json")
+
+
+def _passthrough(response: Response, ctx: SolveContext) -> Response:
+    # COMPAT(fastapi): a returned Response keeps its own headers and status;
+    # only background tasks injected into the endpoint are attached.
+    if response.background is None and ctx.background is not None:
+        response.background = ctx.background
+    return response
+
+
+def _status(default: int | None, ctx: SolveContext, fallback: int) -> int:
+    sub = ctx.response
+    if sub is not None and sub.status_code:
+        return sub.status_code
+    return default if default is not None else fallback
+
+
+def _merge_sub_response(raw: list[tuple[bytes, bytes]], ctx: SolveContext) -> None:
+    sub = ctx.response
+    if sub is not None:
+        raw.extend(pair for pair in sub.raw_headers if pair[0] != b"content-length")
+
+
+def compile_responder(route: APIRoute) -> Responder:
+    """The per-request function that makes ``route``'s response from a result."""
+    if route.plan.is_generator_endpoint:
+        from .stream_lanes import compile_stream_responder
+
+        return compile_stream_responder(route)
+    response_class = route.actual_response_class
+    serializer = route.response_serializer
+    status_code = route.status_code
+    if response_class is JSONResponse:
+        to_bytes: Callable[[Any], bytes] = (
+            serializer.to_json if serializer is not None else serialize_without_model
+        )
+
+        async def respond_json(result: Any, ctx: SolveContext, request: Request) -> Response:
+            if isinstance(result, Response):
+                return _passthrough(result, ctx)
+            code = _status(status_code, ctx, 200)
+            # PERF: build the JSONResponse around bytes the serializer already
+            # produced; JSONResponse.render would encode a second time.
+            response = JSONResponse.__new__(JSONResponse)
+            if status_has_no_body(code):
+                response.body = b""
+                raw = [_JSON_TYPE]
+            else:
+                body = to_bytes(result)
+                response.body = body
+                raw = [(b"content-length", str(len(body)).encode("ascii")), _JSON_TYPE]
+            _merge_sub_response(raw, ctx)
+            response.status_code = code
+            response.raw_headers = raw
+            response._headers = None
+            response.background = ctx.background
+            return response
+
+        return respond_json
+
+    to_content: Callable[[Any], Any] = serializer.to_python if serializer is not None else jsonable_encoder
+
+    async def respond_custom(result: Any, ctx: SolveContext, request: Request) -> Response:
+        if isinstance(result, Response):
+            return _passthrough(result, ctx)
+        sub = ctx.response
+        code = _status(status_code, ctx, 0)
+        content = to_content(result)
+        if code:
+            response = response_class(content, status_code=code)
+        else:
+            response = response_class(content)
+        if status_has_no_body(response.status_code):
+            response.body = b""
+            response.raw_headers[:] = [p for p in response.raw_headers if p[0] != b"content-length"]
+        if sub is not None:
+            _merge_sub_response(response.raw_headers, ctx)
+        if response.background is None:
+            response.background = ctx.background
+        return response
+
+    return respond_custom
