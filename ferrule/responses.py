@@ -1,0 +1,32 @@
+"""Response classes (FastAPI's ``fastapi.responses``)."""
+
+from ferrule.asgi_core.fileresponse import FileResponse as FileResponse
+from ferrule.asgi_core.response import HTMLResponse as HTMLResponse
+from ferrule.asgi_core.response import JSONResponse as JSONResponse
+from ferrule.asgi_core.response import PlainTextResponse as PlainTextResponse
+from ferrule.asgi_core.response import RedirectResponse as RedirectResponse
+from ferrule.asgi_core.response import Response as Response
+from ferrule.streaming import EventSourceResponse as EventSourceResponse
+from ferrule.streaming import StreamingResponse as StreamingResponse
+
+
+class ORJSONResponse(JSONResponse):
+    """COMPAT(fastapi): FastAPI's orjson response; ferrule's JSON is already pydantic-core."""
+
+
+class UJSONResponse(JSONResponse):
+    """COMPAT(fastapi): FastAPI's ujson response; ferrule's JSON is already pydantic-core."""
+
+
+__all__ = [
+    "EventSourceResponse",
+    "FileResponse",
+    "HTMLResponse",
+    "JSONResponse",
+    "ORJSONResponse",
+    "PlainTextResponse",
+    "RedirectResponse",
+    "Response",
+    "StreamingResponse",
+    "UJSONResponse",
+]
