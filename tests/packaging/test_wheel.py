@@ -1,0 +1,64 @@
+"""The wheel installs one import name, ``ferrule``, and ships ``py.typed``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN_TOP_LEVEL = {"routing", "di", "validation", "streaming", "asgi_core", "tests", "conformance", "bench", "examples"}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (found,) = out.glob("ferrule-*.whl")
+    return found
+
+
+def test_only_ferrule_is_installed(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    top = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
+    assert top == {"ferrule"}
+    assert not FORBIDDEN_TOP_LEVEL & top
+
+
+def test_areas_are_subpackages_with_py_typed(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "ferrule/py.typed" in names
+    for area in ("asgi_core", "routing", "di", "validation", "streaming"):
+        assert f"ferrule/{area}/__init__.py" in names, area
+    assert "ferrule/asgi_core/server/__init__.py" in names
+
+
+def test_every_source_module_is_in_the_wheel(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    mapping = {"ferrule": "ferrule", "asgi_core": "ferrule/asgi_core", "routing": "ferrule/routing",
+               "di": "ferrule/di", "validation": "ferrule/validation", "streaming": "ferrule/streaming"}
+    missing = []
+    for folder, installed in mapping.items():
+        for path in (ROOT / folder).rglob("*.py"):
+            rel = path.relative_to(ROOT / folder).as_posix()
+            if installed == "ferrule" and rel.split("/")[0] in mapping:
+                continue
+            if f"{installed}/{rel}" not in names:
+                missing.append(f"{folder}/{rel}")
+    assert not missing, f"modules missing from the wheel (add their package to pyproject): {missing}"
+
+
+def test_runtime_dependencies_are_exactly_three(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as zf:
+        meta_name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        meta = zf.read(meta_name).decode()
+    requires = [line.split(":", 1)[1].strip() for line in meta.splitlines() if line.startswith("Requires-Dist:")]
+    runtime = sorted(r.split(">")[0].split("<")[0].split("=")[0].strip() for r in requires if "extra ==" not in r)
+    assert runtime == ["anyio", "h11", "pydantic"]
