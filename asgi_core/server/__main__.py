@@ -1,0 +1,23 @@
+"""Worker entry point used by the reloader: `python -m ferrule.asgi_core.server '<json>'`.
+
+The JSON object is {"app": "module:attr", "options": {...run() options...}}.
+Not a public interface: use `ferrule run` or `ferrule.asgi_core.server.run`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from .serve import run
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) != 1:
+        raise SystemExit("usage: python -m ferrule.asgi_core.server '<json>' (internal; use 'ferrule run')")
+    spec = json.loads(argv[0])
+    run(spec["app"], **spec["options"])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

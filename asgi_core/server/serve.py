@@ -1,0 +1,213 @@
+"""Run an ASGI app on TCP: `serve()` (async, embeddable) and `run()` (blocking, the CLI's).
+
+Order of a server's life:
+1. lifespan startup (a failure raises `LifespanFailure`; nothing is bound);
+2. bind and listen, report the bound address through `task_status`;
+3. accept: each connection is one `HTTP11Connection` task; past
+   `max_connections` a connection gets 503 and is closed;
+4. on the shutdown trigger (SIGINT/SIGTERM by default): stop accepting, let
+   connections finish their request within `shutdown_timeout`, cancel the rest;
+5. lifespan shutdown.
+A second signal during step 4 cancels the connections at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from typing import Any, Final, cast
+
+import anyio
+import anyio.abc
+from anyio.abc import SocketAttribute
+
+from ferrule.asgi_core.types import ASGIApp
+
+from .config import ServerConfig, ServerConfigError
+from .http11 import HTTP11Connection, error_response
+from .importer import import_app
+from .lifespan import Lifespan, LifespanFailure
+from .state import ServerState, server_logger
+
+__all__ = ["serve", "run", "RUN_OPTIONS", "STARTUP_FAILURE_EXIT_CODE"]
+
+#: Exit status of `run()` when the app's lifespan startup fails.
+STARTUP_FAILURE_EXIT_CODE: Final = 3
+#: Options of `run()` besides the ServerConfig fields.
+RUN_OPTIONS: Final = frozenset({"reload", "reload_dirs", "reload_interval", "factory", "app_dir"})
+
+
+def _address(raw: Any) -> tuple[str, int] | None:
+    if isinstance(raw, tuple) and len(raw) >= 2:
+        return str(raw[0]), int(raw[1])
+    return None
+
+
+async def serve(
+    app: ASGIApp,
+    config: ServerConfig | None = None,
+    *,
+    shutdown_trigger: anyio.Event | None = None,
+    task_status: anyio.abc.TaskStatus[tuple[str, int]] = anyio.TASK_STATUS_IGNORED,
+) -> None:
+    """Serve `app` until shut down.
+
+    Args:
+        app: any ASGI 3 callable.
+        config: server options (defaults: `ServerConfig()`).
+        shutdown_trigger: set it to stop gracefully; when None, SIGINT and
+            SIGTERM do (signal handlers are installed only then).
+        task_status: `await tg.start(serve, app, config)` returns the bound
+            (host, port), useful with port 0.
+
+    Raises:
+        LifespanFailure: the app's lifespan startup failed.
+        OSError: the address could not be bound.
+    """
+    config = config or ServerConfig()
+    state = ServerState(app, config)
+    async with anyio.create_task_group() as tg:
+        lifespan = Lifespan(app, config.lifespan)
+        await lifespan.startup(tg)
+        if lifespan.supported:
+            state.lifespan_state = lifespan.state
+        multi = await anyio.create_tcp_listener(local_host=config.host, local_port=config.port)
+        listeners = [cast(anyio.abc.SocketListener, x) for x in multi.listeners]
+        bound = _address(listeners[0].extra(SocketAttribute.local_address)) or (config.host, config.port)
+        shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+        server_logger.info("ferrule listening on http://%s:%d (press CTRL+C to quit)", shown, bound[1])
+        task_status.started(bound)
+
+        stop = shutdown_trigger if shutdown_trigger is not None else anyio.Event()
+        force = anyio.Event()
+        if shutdown_trigger is None:
+            tg.start_soon(_watch_signals, stop, force)
+        async with anyio.create_task_group() as conn_tg:
+            with anyio.CancelScope() as accept_scope:
+                async with anyio.create_task_group() as accept_tg:
+                    for listener in listeners:
+                        accept_tg.start_soon(_accept_loop, listener, conn_tg, state)
+                    await stop.wait()
+                    accept_scope.cancel()
+            await multi.aclose()
+            server_logger.info("shutting down: finishing %d open connection(s)", len(state.connections))
+            state.begin_shutdown()
+            with anyio.move_on_after(config.shutdown_timeout) as drain_scope:
+                async with anyio.create_task_group() as wait_tg:
+                    wait_tg.start_soon(_cancel_on, force, wait_tg.cancel_scope)
+                    await state.wait_drained()
+                    wait_tg.cancel_scope.cancel()
+            if drain_scope.cancelled_caught or state.connections:
+                server_logger.warning("cancelling %d connection(s) still open", len(state.connections))
+            conn_tg.cancel_scope.cancel()
+        await lifespan.shutdown()
+        server_logger.info("server stopped")
+        tg.cancel_scope.cancel()
+
+
+async def _cancel_on(event: anyio.Event, scope: anyio.CancelScope) -> None:
+    await event.wait()
+    scope.cancel()
+
+
+async def _accept_loop(
+    listener: anyio.abc.SocketListener, conn_tg: anyio.abc.TaskGroup, state: ServerState
+) -> None:
+    server = _address(listener.extra(SocketAttribute.local_address))
+    while True:
+        try:
+            stream = await listener.accept()
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            return
+        except OSError as exc:  # e.g. EMFILE: back off instead of spinning
+            server_logger.error("accept() failed: %s", exc)
+            await anyio.sleep(0.1)
+            continue
+        client = _address(stream.extra(SocketAttribute.remote_address, None))
+        if len(state.connections) >= state.config.max_connections:
+            conn_tg.start_soon(_refuse, stream, state)
+            continue
+        conn = HTTP11Connection(stream, state, client, server)
+        state.add_connection(conn)  # counted now, not when the task first runs
+        conn_tg.start_soon(conn.run)
+
+
+async def _refuse(stream: anyio.abc.SocketStream, state: ServerState) -> None:
+    server_logger.warning("refusing a connection: max_connections=%d reached", state.config.max_connections)
+    with anyio.move_on_after(1.0):
+        try:
+            await stream.send(error_response(state, 503, "too many connections"))
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            pass
+    await stream.aclose()
+
+
+async def _watch_signals(stop: anyio.Event, force: anyio.Event) -> None:
+    try:
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for signum in signals:
+                if not stop.is_set():
+                    server_logger.info("received %s, shutting down gracefully", signal.Signals(signum).name)
+                    stop.set()
+                else:
+                    server_logger.warning("received %s again, closing connections now", signal.Signals(signum).name)
+                    force.set()
+    except (ValueError, NotImplementedError, RuntimeError) as exc:
+        # Not the main thread, or a platform without signal support.
+        server_logger.debug("signal handlers not installed: %s", exc)
+
+
+def configure_logging(level: str) -> None:
+    """Send `ferrule.*` logs to stderr at `level` (once; the root logger is untouched)."""
+    logger = logging.getLogger("ferrule")
+    logger.setLevel(level.upper())
+    if not any(getattr(h, "_ferrule", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)-8s %(name)s: %(message)s"))
+        handler._ferrule = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
+def run(app: ASGIApp | str, **options: Any) -> None:
+    """Serve an app, or an import string like "main:app", until SIGINT/SIGTERM.
+
+    Args:
+        app: an ASGI app, or "module:attribute" (required with reload=True).
+        **options: any `ServerConfig` field, plus `reload` (bool),
+            `reload_dirs` (list of directories to watch, default: app_dir),
+            `reload_interval` (seconds between polls, default 0.5),
+            `factory` (the attribute is an app factory) and `app_dir`
+            (directory put on sys.path, default: the working directory).
+
+    Raises:
+        TypeError: an unknown option.
+        ServerConfigError: a bad option value or an unimportable app.
+        SystemExit: with status 3 when the app's lifespan startup fails.
+    """
+    config_names = ServerConfig.option_names()
+    unknown = set(options) - config_names - RUN_OPTIONS
+    if unknown:
+        raise TypeError(
+            f"run() got unknown option(s) {sorted(unknown)!r}; "
+            f"valid options: {', '.join(sorted(config_names | RUN_OPTIONS))}"
+        )
+    config = ServerConfig(**{k: v for k, v in options.items() if k in config_names})
+    configure_logging(config.log_level)
+    if options.get("reload"):
+        if not isinstance(app, str):
+            raise ServerConfigError(
+                "reload=True needs the app as an import string such as 'main:app', "
+                "so the worker process can import it again"
+            )
+        from .reload import supervise
+
+        raise SystemExit(supervise(app, options))
+    if isinstance(app, str):
+        app = import_app(app, factory=bool(options.get("factory")), app_dir=options.get("app_dir"))
+    try:
+        anyio.run(serve, app, config)
+    except LifespanFailure as exc:
+        server_logger.error("application startup failed: %s", exc)
+        raise SystemExit(STARTUP_FAILURE_EXIT_CODE) from None
