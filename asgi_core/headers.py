@@ -47,6 +47,14 @@ def _encode(text: str | bytes, what: str) -> bytes:
         ) from None
 
 
+def _lookup_name(key: str) -> bytes | None:
+    """The byte name to look ``key`` up by; ``None`` (matches nothing) outside latin-1."""
+    try:
+        return key.lower().encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+
+
 def check_header(name: str | bytes, value: str | bytes) -> tuple[bytes, bytes]:
     """Encode and validate one header for output.
 
@@ -114,7 +122,7 @@ class Headers(Mapping[str, str]):
 
     def getlist(self, key: str) -> list[str]:
         """Every value of ``key``, in order (an empty list when absent)."""
-        name = key.lower().encode("latin-1", "replace")
+        name = _lookup_name(key)
         return [v.decode("latin-1") for k, v in self._list if k == name]
 
     def get_raw(self, key: bytes) -> bytes | None:
@@ -125,7 +133,7 @@ class Headers(Mapping[str, str]):
         return None
 
     def __getitem__(self, key: str) -> str:
-        name = key.lower().encode("latin-1", "replace")
+        name = _lookup_name(key)
         for k, v in self._list:
             if k == name:
                 return v.decode("latin-1")
@@ -134,7 +142,7 @@ class Headers(Mapping[str, str]):
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):
             return False
-        name = key.lower().encode("latin-1", "replace")
+        name = _lookup_name(key)
         return any(k == name for k, _ in self._list)
 
     def __iter__(self) -> Iterator[str]:
@@ -185,7 +193,10 @@ class MutableHeaders(Headers):
         else:
             super().__init__(headers, raw, scope)
             if scope is not None:
+                # COMPAT(fastapi): like Starlette, edits reach the scope/message
+                # (pure-ASGI middleware edits "http.response.start" this way).
                 self._list = list(self._list)
+                scope["headers"] = self._list
 
     def __setitem__(self, key: str, value: str) -> None:
         """Set ``key`` to a single value, replacing every earlier value."""
@@ -204,7 +215,7 @@ class MutableHeaders(Headers):
         self._list[:] = kept
 
     def __delitem__(self, key: str) -> None:
-        name = key.lower().encode("latin-1", "replace")
+        name = _lookup_name(key)
         self._list[:] = [(k, v) for k, v in self._list if k != name]
 
     def __ior__(self, other: Mapping[str, str]) -> MutableHeaders:
