@@ -277,10 +277,21 @@ class HTTP11Connection:
             if len(request.headers) > self.state.config.max_header_count:
                 await self.reject(431, "too many header fields")
                 return
+            # h11 bounds only an *incomplete* head; a whole one that arrived in a
+            # single read is measured here (approximately: separators counted).
+            head_size = len(request.method) + len(request.target) + 12 + sum(
+                len(k) + len(v) + 4 for k, v in request.headers
+            )
+            if head_size > self.state.config.max_head_bytes:
+                await self.reject(431, "request head too large")
+                return
             if is_websocket_upgrade(request.headers):
                 await self._upgrade(request)
                 return
-            if not await self._run_app(request) or not await self._prepare_next():
+            # h11 forgets the 100-continue wait once a response is sent; remember it.
+            expects_100 = self.h11.client_is_waiting_for_100_continue
+            cycle = await self._run_app(request)
+            if cycle is None or not await self._prepare_next(expects_100 and not cycle.sent_100):
                 return
 
     async def _read_request(self, first: bool) -> h11.Request | None:
@@ -317,8 +328,8 @@ class HTTP11Connection:
                     await self.reject(408, "request head not received in time")
                 return None
 
-    async def _run_app(self, request: h11.Request) -> bool:
-        """Run the app for one request; return whether the connection may be reused."""
+    async def _run_app(self, request: h11.Request) -> RequestCycle | None:
+        """Run the app for one request; return its cycle if the connection may be reused."""
         config = self.state.config
         cycle = RequestCycle(self, request.method, keep_alive=not self._closing)
         self._cycle = cycle
@@ -367,14 +378,16 @@ class HTTP11Connection:
                 status,
                 time.perf_counter() - started_at,
             )
-        return cycle.complete and cycle.keep_alive and not self._broken and not self._closing
+        reusable = cycle.complete and cycle.keep_alive and not self._broken and not self._closing
+        return cycle if reusable else None
 
-    async def _prepare_next(self) -> bool:
+    async def _prepare_next(self, body_withheld: bool) -> bool:
         h = self.h11
         if h.our_state is not h11.DONE:
             return False
         if h.their_state is h11.SEND_BODY:
-            if h.client_is_waiting_for_100_continue or not await self._drain_body():
+            # SPEC: RFC 9110 §10.1.1 - a client waiting for 100 may never send the body: close.
+            if body_withheld or not await self._drain_body():
                 return False
         if h.their_state is not h11.DONE:
             return False

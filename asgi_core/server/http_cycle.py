@@ -95,7 +95,7 @@ class RequestCycle:
         "peer_gone",
         "_pending",
         "_wake",
-        "_sent_100",
+        "sent_100",
     )
 
     def __init__(self, conn: HTTP11Connection, method: bytes, keep_alive: bool) -> None:
@@ -110,7 +110,7 @@ class RequestCycle:
         self.peer_gone = False
         self._pending: tuple[int, list[tuple[bytes, bytes]], bytes] | None = None
         self._wake = anyio.Event()
-        self._sent_100 = False
+        self.sent_100 = False
 
     def on_peer_closed(self) -> None:
         """Called by the connection's reader when the peer closes."""
@@ -130,8 +130,8 @@ class RequestCycle:
     async def _read_body(self) -> Message:
         conn = self.conn
         h = conn.h11
-        if h.client_is_waiting_for_100_continue and not self._sent_100 and not self.started:
-            self._sent_100 = True
+        if h.client_is_waiting_for_100_continue and not self.sent_100 and not self.started:
+            self.sent_100 = True
             await conn.write(h.send(h11.InformationalResponse(status_code=100, headers=[])))
         chunks: list[bytes] = []
         size = 0

@@ -83,7 +83,7 @@ async def serve(
         force = anyio.Event()
         if shutdown_trigger is None:
             tg.start_soon(_watch_signals, stop, force)
-        async with anyio.create_task_group() as conn_tg:
+        async with multi, anyio.create_task_group() as conn_tg:
             with anyio.CancelScope() as accept_scope:
                 async with anyio.create_task_group() as accept_tg:
                     for listener in listeners:
@@ -130,7 +130,19 @@ async def _accept_loop(
             continue
         conn = HTTP11Connection(stream, state, client, server)
         state.add_connection(conn)  # counted now, not when the task first runs
-        conn_tg.start_soon(conn.run)
+        conn_tg.start_soon(_run_connection, conn)
+
+
+async def _run_connection(conn: HTTP11Connection) -> None:
+    try:
+        await conn.run()
+    finally:
+        # run() may be cancelled before its first line executes (shutdown right
+        # after accept): make sure the socket and the count are released.
+        state = conn.state
+        state.remove_connection(conn)
+        with anyio.CancelScope(shield=True):
+            await conn.stream.aclose()
 
 
 async def _refuse(stream: anyio.abc.SocketStream, state: ServerState) -> None:

@@ -21,6 +21,8 @@ from ferrule.asgi_core.server import ServerConfig, serve
 from ferrule.asgi_core.types import ASGIApp
 
 READ_TIMEOUT = 5.0
+#: Clients opened inside `running()`; it closes them all on exit so no test leaks a socket.
+_open_clients: list[RawClient] = []
 
 
 @dataclass
@@ -44,6 +46,8 @@ async def running(app: ASGIApp, **options: Any) -> AsyncIterator[Running]:
             try:
                 yield server
             finally:
+                while _open_clients:
+                    await _open_clients.pop().aclose()
                 stop.set()
 
 
@@ -73,7 +77,9 @@ class RawClient:
     @classmethod
     async def connect(cls, port: int) -> RawClient:
         with anyio.fail_after(READ_TIMEOUT):
-            return cls(await anyio.connect_tcp("127.0.0.1", port))
+            client = cls(await anyio.connect_tcp("127.0.0.1", port))
+        _open_clients.append(client)
+        return client
 
     async def send(self, data: bytes) -> None:
         with anyio.fail_after(READ_TIMEOUT):
