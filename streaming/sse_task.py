@@ -1,0 +1,397 @@
+"""The SSE lane's machinery: a producer and a keepalive forwarder in one task group.
+
+How it works::
+
+    generator --producer--> [buffer 1] --forwarder--> [buffer 1] --> response send loop
+                                            | idle for ping_interval: ": ping"
+
+* The producer iterates the endpoint's generator (sync ones in a worker
+  thread), frames each item (``sse.py``) and sends it into a memory object
+  stream with a buffer of ONE, so a slow client holds the generator back
+  (backpressure) instead of filling memory.
+* The forwarder moves frames to the output stream. When no frame arrives for
+  ``ping_interval`` seconds it sends ``KEEPALIVE_COMMENT`` instead. The timer
+  waits on an event the producer sets, never on the generator: the generator
+  is never wrapped in a timeout, so a slow ``__anext__`` is never cancelled (a
+  timeout there would finalize it with ``GeneratorExit`` at the wrong time). The
+  forwarder takes items with ``receive_nowait`` only, so a timeout can never
+  drop one. Frames are whole events, so a ping never lands inside one.
+* With ``max_keepalives=N``, an idle stream is ended when the interval elapses
+  again after N consecutive pings; the generator is then cancelled and closed.
+* The generator is finalized (``aclose()``/``close()``) exactly once, in the
+  producer's ``finally``, whatever ends the stream.
+* An exception from the generator (or from framing an item) is logged with the
+  endpoint context, optionally followed by a final ``error_frame``, and ends the
+  stream normally: the response has started, so it cannot become a 500.
+
+Lifetime: ``EventPump`` is an async context manager; entering it starts the
+task group, leaving it stops both tasks and waits for them. Routing enters
+``EventSourceResponse`` (which enters its pump) on the request's exit stack,
+so the pump lives exactly as long as the request; a response that was not
+entered runs its pump inside its own ``__call__``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping
+from types import TracebackType
+from typing import Any, Final
+
+import anyio
+from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from ferrule.asgi_core.background import BackgroundTask
+from ferrule.asgi_core.response import status_has_no_body
+from ferrule.asgi_core.types import Receive, Scope, Send
+
+from ._encode import jsonable_json
+from ._source import Source, log_stream_error
+from .response import OnDisconnect, StreamingResponse
+from .sse import KEEPALIVE_COMMENT, ServerSentEvent, encode_event, format_sse_event, frame_data
+
+__all__ = ["DEFAULT_PING_INTERVAL", "DEFAULT_ERROR_EVENT", "EventPump", "EventSourceResponse"]
+
+DEFAULT_PING_INTERVAL: Final = 15.0
+"""Seconds of silence before a keepalive comment. COMPAT(fastapi): 15 s."""
+
+DEFAULT_ERROR_EVENT: Final = ServerSentEvent(event="error", data={"detail": "Internal Server Error"})
+"""Sent last when ``error_event=True`` and the generator raised."""
+
+_Streams = tuple[
+    MemoryObjectSendStream[bytes],
+    MemoryObjectReceiveStream[bytes],
+    MemoryObjectSendStream[bytes],
+    MemoryObjectReceiveStream[bytes],
+]
+
+
+def _event_boundary(tail: bytes) -> bool:
+    # SPEC: WHATWG SSE: an event ends at a blank line; CRLF, LF and CR end lines.
+    return not tail or tail.replace(b"\r\n", b"\n").replace(b"\r", b"\n").endswith(b"\n\n")
+
+
+class EventPump:
+    """Producer + keepalive forwarder over ``source``; see the module docstring.
+
+    Args:
+        source: the generator, adapted by ``Source``.
+        frame: turns one item into one complete SSE frame.
+        ping_interval: idle seconds before a keepalive; ``None`` for no pings.
+        max_keepalives: end an idle stream after this many consecutive pings.
+        first: bytes sent before anything else (the ``retry`` frame).
+        error_frame: bytes sent last when the generator raised.
+        whole_frames: ``False`` when frames may be partial events (raw
+            pre-framed chunks): a ping then waits for an event boundary.
+        endpoint_ctx: names the endpoint in log lines.
+    """
+
+    __slots__ = (
+        "_source", "_frame", "_interval", "_max_keepalives", "_first", "_error_frame",
+        "_whole_frames", "_endpoint_ctx", "_group", "_streams", "_producer_scope",
+        "_forwarder_scope", "_wake", "_producer_done", "failed", "started",
+    )
+
+    def __init__(
+        self,
+        source: Source[Any],
+        frame: Callable[[Any], bytes],
+        *,
+        ping_interval: float | None = DEFAULT_PING_INTERVAL,
+        max_keepalives: int | None = None,
+        first: bytes | None = None,
+        error_frame: bytes | None = None,
+        whole_frames: bool = True,
+        endpoint_ctx: str | None = None,
+    ) -> None:
+        self._source = source
+        self._frame = frame
+        self._interval = math.inf if ping_interval is None else ping_interval
+        self._max_keepalives = max_keepalives
+        self._first = first
+        self._error_frame = error_frame
+        self._whole_frames = whole_frames
+        self._endpoint_ctx = endpoint_ctx
+        self._group: TaskGroup | None = None
+        self._streams: _Streams | None = None
+        self._producer_scope = anyio.CancelScope()
+        self._forwarder_scope = anyio.CancelScope()
+        self._wake: anyio.Event | None = None
+        self._producer_done: anyio.Event | None = None
+        self.failed = False
+        """True once the generator (or framing an item) raised."""
+        self.started = False
+
+    async def __aenter__(self) -> MemoryObjectReceiveStream[bytes]:
+        if self.started:
+            raise RuntimeError("an EventPump runs once; build a new response per request")
+        self.started = True
+        to_forwarder, from_producer = anyio.create_memory_object_stream[bytes](1)
+        to_output, output = anyio.create_memory_object_stream[bytes](1)
+        self._streams = (to_forwarder, from_producer, to_output, output)
+        self._wake = anyio.Event()
+        self._producer_done = anyio.Event()
+        group = anyio.create_task_group()
+        await group.__aenter__()
+        self._group = group
+        group.start_soon(self._produce, to_forwarder)
+        group.start_soon(self._forward, from_producer, to_output)
+        return output
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        self.stop()
+        group, self._group = self._group, None
+        try:
+            if group is not None:
+                return await group.__aexit__(exc_type, exc, tb)
+            return None
+        finally:
+            # A task cancelled before its first step never closed its ends.
+            for stream in self._streams or ():
+                stream.close()
+
+    def stop(self) -> None:
+        """Cancel both tasks (the generator is then closed by the producer)."""
+        self._producer_scope.cancel()
+        self._forwarder_scope.cancel()
+        if self._streams is not None:
+            self._streams[3].close()
+
+    async def aclose(self) -> None:
+        """Stop both tasks and wait until the generator was finalized."""
+        self.stop()
+        if self._producer_done is not None:
+            with anyio.CancelScope(shield=True):
+                await self._producer_done.wait()
+
+    def _notify(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    async def _produce(self, to_forwarder: MemoryObjectSendStream[bytes]) -> None:
+        try:
+            with self._producer_scope:
+                try:
+                    frame = self._frame
+                    async for item in self._source.iterator:
+                        await to_forwarder.send(frame(item))
+                        self._notify()
+                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                    pass  # the forwarder is gone: the stream already ended
+                except Exception as exc:
+                    self.failed = True
+                    log_stream_error(exc, "error in a server-sent events stream; the stream was ended",
+                                     self._endpoint_ctx)
+                    if self._error_frame is not None:
+                        try:
+                            await to_forwarder.send(self._error_frame)
+                        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                            pass
+        finally:
+            to_forwarder.close()
+            self._notify()
+            try:
+                await self._source.aclose()
+            except Exception as exc:
+                log_stream_error(exc, "error while closing a server-sent events generator",
+                                 self._endpoint_ctx)
+            if self._producer_done is not None:
+                self._producer_done.set()
+
+    async def _forward(
+        self, from_producer: MemoryObjectReceiveStream[bytes], to_output: MemoryObjectSendStream[bytes]
+    ) -> None:
+        limit = self._max_keepalives
+        pings = 0
+        tail = b""
+        try:
+            with self._forwarder_scope:
+                if self._first is not None:
+                    await to_output.send(self._first)
+                while True:
+                    try:
+                        chunk = from_producer.receive_nowait()
+                    except anyio.WouldBlock:
+                        wake = self._wake = anyio.Event()
+                        with anyio.move_on_after(self._interval) as idle:
+                            await wake.wait()
+                        if not idle.cancelled_caught:
+                            continue  # a frame, or the end, is ready
+                        try:  # a frame that came with the deadline is not idleness
+                            chunk = from_producer.receive_nowait()
+                        except anyio.WouldBlock:
+                            if not self._whole_frames and not _event_boundary(tail):
+                                continue  # never split a raw event with a ping
+                            if limit is not None and pings >= limit:
+                                return  # idle too long: end the stream
+                            pings += 1
+                            await to_output.send(KEEPALIVE_COMMENT)
+                            continue
+                    pings = 0
+                    if not self._whole_frames:
+                        tail = chunk[-4:] if len(chunk) >= 4 else (tail + chunk)[-4:]
+                    await to_output.send(chunk)
+        except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            pass  # the producer finished, or the response stopped reading
+        finally:
+            to_output.close()
+            from_producer.close()
+            self._producer_scope.cancel()  # an idle close must stop a stuck generator
+
+
+class EventSourceResponse(StreamingResponse):
+    """Server-Sent Events (``text/event-stream``): the response class marker and the response.
+
+    Use ``response_class=EventSourceResponse`` on a generator endpoint; routing
+    builds this response around the generator. Items:
+
+    * ``ServerSentEvent``: framed field by field (``data`` via ``encode_data``).
+    * anything else, when ``encode_item`` is given: ``encode_item(item)`` (JSON
+      bytes, validated by routing against the declared item type) becomes ``data``.
+    * anything else, without ``encode_item`` (built by hand, as with FastAPI's
+      ``EventSourceResponse(content)``): ``bytes``/``str`` are sent as they are
+      (pre-framed), other objects are JSON-encoded into ``data``.
+
+    Sets ``Cache-Control: no-cache`` and ``X-Accel-Buffering: no`` (so nginx
+    does not buffer the stream) unless ``headers`` sets them.
+
+    Args:
+        content: an async or sync iterable (sync ones run in a worker thread).
+        status_code, headers, media_type, background: as for ``StreamingResponse``.
+        encode_item: item -> JSON bytes, for items that are not ``ServerSentEvent``.
+        encode_data: ``ServerSentEvent.data`` -> JSON bytes.
+        ping_interval: idle seconds before a ``: ping`` comment; ``None`` disables.
+        max_keepalives: end an idle stream after this many consecutive pings.
+        retry: reconnection delay (ms) sent once, first, as a ``retry:`` field.
+        error_event: ``True`` (``DEFAULT_ERROR_EVENT``) or an event to send last
+            when the generator raises; ``False`` ends the stream silently.
+        on_disconnect: called once if the client leaves before the end.
+        endpoint_ctx: names the endpoint in log lines.
+
+    Raises:
+        ValueError: ``ping_interval`` <= 0, ``max_keepalives`` or ``retry`` < 0.
+        TypeError: ``content`` is not iterable.
+    """
+
+    media_type = "text/event-stream"
+    on_error = "end"
+
+    def __init__(
+        self,
+        content: AsyncIterable[Any] | Iterable[Any],
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+        *,
+        encode_item: Callable[[Any], bytes] | None = None,
+        encode_data: Callable[[Any], bytes] = jsonable_json,
+        ping_interval: float | None = DEFAULT_PING_INTERVAL,
+        max_keepalives: int | None = None,
+        retry: int | None = None,
+        error_event: ServerSentEvent | bool = False,
+        on_disconnect: OnDisconnect | None = None,
+        endpoint_ctx: str | None = None,
+    ) -> None:
+        if ping_interval is not None and not ping_interval > 0:
+            raise ValueError(
+                f"ping_interval must be a positive number of seconds (or None for no pings), "
+                f"got {ping_interval!r}"
+            )
+        if max_keepalives is not None and max_keepalives < 0:
+            raise ValueError(f"max_keepalives must be >= 0 (or None for no limit), got {max_keepalives!r}")
+        first = None if retry is None else format_sse_event(retry=retry)
+        super().__init__(
+            content, status_code, headers, media_type, background,
+            on_disconnect=on_disconnect, on_error="end", endpoint_ctx=endpoint_ctx,
+        )
+        self.headers.setdefault("cache-control", "no-cache")
+        self.headers.setdefault("x-accel-buffering", "no")
+        if error_event is True:
+            error_event = DEFAULT_ERROR_EVENT
+        error_frame = encode_event(error_event, encode_data) if error_event else None
+        self.pump = EventPump(
+            self.source,
+            _item_framer(encode_item, encode_data),
+            ping_interval=ping_interval,
+            max_keepalives=max_keepalives,
+            first=first,
+            error_frame=error_frame,
+            whole_frames=encode_item is not None,
+            endpoint_ctx=endpoint_ctx,
+        )
+        self._output: MemoryObjectReceiveStream[bytes] | None = None
+
+    async def __aenter__(self) -> EventSourceResponse:
+        """Start the pump (routing: ``await exit_stack.enter_async_context(response)``)."""
+        self._output = await self.pump.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        return await self.pump.__aexit__(exc_type, exc, tb)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self.pump.started
+            or scope.get("method") == "HEAD"
+            or status_has_no_body(self.status_code)
+        ):
+            await super().__call__(scope, receive, send)
+            return
+        async with self:
+            await super().__call__(scope, receive, send)
+
+    def encode_chunk(self, chunk: Any) -> bytes:
+        return chunk  # type: ignore[no-any-return]  # the pump sends framed bytes
+
+    def _chunks(self) -> MemoryObjectReceiveStream[bytes]:
+        if self._output is None:
+            raise RuntimeError("EventSourceResponse streams only while its pump runs")
+        return self._output
+
+    async def _close_chunks(self) -> None:
+        if self.pump.started:
+            await self.pump.aclose()
+        else:  # HEAD or no-body status: the generator never ran
+            await self.source.aclose()
+
+    def _chunks_failed(self) -> bool:
+        return self.pump.failed
+
+
+def _item_framer(
+    encode_item: Callable[[Any], bytes] | None, encode_data: Callable[[Any], bytes]
+) -> Callable[[Any], bytes]:
+    """Build the item -> frame function once, at construction."""
+    if encode_item is not None:
+
+        def frame_encoded(item: Any) -> bytes:
+            if isinstance(item, ServerSentEvent):
+                return encode_event(item, encode_data)
+            return frame_data(encode_item(item))
+
+        return frame_encoded
+
+    def frame_passthrough(item: Any) -> bytes:
+        if isinstance(item, ServerSentEvent):
+            return encode_event(item, encode_data)
+        if isinstance(item, bytes):
+            return item
+        if isinstance(item, str):
+            return item.encode("utf-8")
+        if isinstance(item, (bytearray, memoryview)):
+            return bytes(item)
+        return frame_data(encode_data(item))
+
+    return frame_passthrough
