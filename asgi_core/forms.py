@@ -134,7 +134,12 @@ class FormData(Mapping[str, FormValue]):
         self,
         items: Mapping[str, FormValue] | Iterable[tuple[str, FormValue]] = (),
     ) -> None:
-        pairs = items.items() if isinstance(items, Mapping) else items
+        if isinstance(items, FormData):
+            pairs: Iterable[tuple[str, FormValue]] = items._list
+        elif isinstance(items, Mapping):
+            pairs = items.items()
+        else:
+            pairs = items
         self._list: list[tuple[str, FormValue]] = list(pairs)
         self._dict: dict[str, FormValue] = dict(self._list)
 
@@ -265,7 +270,11 @@ async def parse_form(
         boundary = params.get("boundary")
         if not boundary:
             raise MalformedInputError("missing boundary in multipart/form-data content type")
-        return await _parse_multipart(chunks, boundary.encode("latin-1"), limits)
+        try:
+            raw_boundary = boundary.encode("ascii")
+        except UnicodeEncodeError:
+            raise MalformedInputError(f"invalid multipart boundary {boundary[:80]!r}") from None
+        return await _parse_multipart(chunks, raw_boundary, limits)
     if media_type == "application/x-www-form-urlencoded":
         body = bytearray()
         async for chunk in chunks:

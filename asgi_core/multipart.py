@@ -235,7 +235,6 @@ _TOKEN: Final = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # SPEC: RFC 2046 §5.1.1 - after "--boundary": "--" (close), or transport
 # padding (SP / HTAB) then CRLF. Any other byte means it was not a delimiter.
 _AFTER_BOUNDARY: Final = frozenset(b"- \t\r")
-_PADDING: Final = b" \t"
 _PADDING_RUN: Final = re.compile(rb"[ \t]*")
 
 # The states (see the module docstring); _FAILED is final, like _DONE.
@@ -287,10 +286,9 @@ class MultipartParser:
             PayloadTooLargeError: (413) more parts than ``max_parts``.
             RequestHeaderFieldsTooLargeError: (431) a part head over its limits.
         """
-        state = self._state
-        if state == _FAILED:
+        if self._state == _FAILED:
             raise MalformedInputError("multipart parser already failed")
-        if state == _DONE or not data:
+        if self._state == _DONE or not data:
             return []  # SPEC: RFC 2046 §5.1.1 - the epilogue is ignored
         self._received = True
         self._buffer += data
@@ -488,7 +486,7 @@ def _parse_header_line(line: bytes) -> tuple[bytes, bytes]:
     name = line[:colon] if colon > 0 else b""
     if not name or _TOKEN.fullmatch(name) is None:
         raise MalformedInputError(f"invalid multipart part header {truncated_repr(line)}")
-    return name.lower(), line[colon + 1 :].strip(_PADDING)
+    return name.lower(), line[colon + 1 :].strip(b" \t")
 
 
 _STEPS: Final = {
