@@ -67,43 +67,61 @@ async def serve(
     """
     config = config or ServerConfig()
     state = ServerState(app, config)
+    failure: Exception | None = None
     async with anyio.create_task_group() as tg:
-        lifespan = Lifespan(app, config.lifespan)
-        await lifespan.startup(tg)
-        if lifespan.supported:
-            state.lifespan_state = lifespan.state
-        multi = await anyio.create_tcp_listener(local_host=config.host, local_port=config.port)
-        listeners = [cast(anyio.abc.SocketListener, x) for x in multi.listeners]
-        bound = _address(listeners[0].extra(SocketAttribute.local_address)) or (config.host, config.port)
-        shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
-        server_logger.info("ferrule listening on http://%s:%d (press CTRL+C to quit)", shown, bound[1])
-        task_status.started(bound)
-
-        stop = shutdown_trigger if shutdown_trigger is not None else anyio.Event()
-        force = anyio.Event()
-        if shutdown_trigger is None:
-            tg.start_soon(_watch_signals, stop, force)
-        async with multi, anyio.create_task_group() as conn_tg:
-            with anyio.CancelScope() as accept_scope:
-                async with anyio.create_task_group() as accept_tg:
-                    for listener in listeners:
-                        accept_tg.start_soon(_accept_loop, listener, conn_tg, state)
-                    await stop.wait()
-                    accept_scope.cancel()
-            await multi.aclose()
-            server_logger.info("shutting down: finishing %d open connection(s)", len(state.connections))
-            state.begin_shutdown()
-            with anyio.move_on_after(config.shutdown_timeout) as drain_scope:
-                async with anyio.create_task_group() as wait_tg:
-                    wait_tg.start_soon(_cancel_on, force, wait_tg.cancel_scope)
-                    await state.wait_drained()
-                    wait_tg.cancel_scope.cancel()
-            if drain_scope.cancelled_caught or state.connections:
-                server_logger.warning("cancelling %d connection(s) still open", len(state.connections))
-            conn_tg.cancel_scope.cancel()
-        await lifespan.shutdown()
-        server_logger.info("server stopped")
+        try:
+            await _serve_in(tg, state, shutdown_trigger, task_status)
+        except (LifespanFailure, OSError) as exc:
+            # Raised outside the task group so callers get the error itself,
+            # not an ExceptionGroup around it.
+            failure = exc
         tg.cancel_scope.cancel()
+    if failure is not None:
+        raise failure
+
+
+async def _serve_in(
+    tg: anyio.abc.TaskGroup,
+    state: ServerState,
+    shutdown_trigger: anyio.Event | None,
+    task_status: anyio.abc.TaskStatus[tuple[str, int]],
+) -> None:
+    config = state.config
+    lifespan = Lifespan(state.app, config.lifespan)
+    await lifespan.startup(tg)
+    if lifespan.supported:
+        state.lifespan_state = lifespan.state
+    multi = await anyio.create_tcp_listener(local_host=config.host, local_port=config.port)
+    listeners = [cast(anyio.abc.SocketListener, x) for x in multi.listeners]
+    bound = _address(listeners[0].extra(SocketAttribute.local_address)) or (config.host, config.port)
+    shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+    server_logger.info("ferrule listening on http://%s:%d (press CTRL+C to quit)", shown, bound[1])
+    task_status.started(bound)
+
+    stop = shutdown_trigger if shutdown_trigger is not None else anyio.Event()
+    force = anyio.Event()
+    if shutdown_trigger is None:
+        tg.start_soon(_watch_signals, stop, force)
+    async with multi, anyio.create_task_group() as conn_tg:
+        with anyio.CancelScope() as accept_scope:
+            async with anyio.create_task_group() as accept_tg:
+                for listener in listeners:
+                    accept_tg.start_soon(_accept_loop, listener, conn_tg, state)
+                await stop.wait()
+                accept_scope.cancel()
+        await multi.aclose()
+        server_logger.info("shutting down: finishing %d open connection(s)", len(state.connections))
+        state.begin_shutdown()
+        with anyio.move_on_after(config.shutdown_timeout) as drain_scope:
+            async with anyio.create_task_group() as wait_tg:
+                wait_tg.start_soon(_cancel_on, force, wait_tg.cancel_scope)
+                await state.wait_drained()
+                wait_tg.cancel_scope.cancel()
+        if drain_scope.cancelled_caught or state.connections:
+            server_logger.warning("cancelling %d connection(s) still open", len(state.connections))
+        conn_tg.cancel_scope.cancel()
+    await lifespan.shutdown()
+    server_logger.info("server stopped")
 
 
 async def _cancel_on(event: anyio.Event, scope: anyio.CancelScope) -> None:
