@@ -23,6 +23,8 @@ from ferrule.asgi_core.response import Response
 from ferrule.streaming import EventSourceResponse, JSONLinesResponse, ServerSentEvent, StreamingResponse
 from ferrule.validation import compile_response
 
+from .options import resolve_default
+
 if TYPE_CHECKING:
     from ferrule.di import SolveContext
 
@@ -73,8 +75,7 @@ def compile_stream_responder(route: APIRoute) -> Responder:
             encode_item = serializer.to_json
     status_code = route.status_code or 200
     ctx_text = str(route.endpoint_ctx)
-    ping = route.sse_ping_interval
-    ping_interval = ping.value if hasattr(ping, "value") and not isinstance(ping, (int, float)) else ping
+    ping_interval = resolve_default(route.sse_ping_interval)
 
     def finish(response: Response, ctx: SolveContext) -> Response:
         sub = ctx.response
