@@ -1,0 +1,1 @@
+"""Example ferrule apps (``ferrule run examples.app:app``)."""
