@@ -120,15 +120,19 @@ class WebSocketConnection:
         )
         scope["subprotocols"] = list(self._offered)
         scope["extensions"] = {"websocket.http.response": {}}
-        async with anyio.create_task_group() as tg:
-            self._tg = tg
-            await self._run_app(scope)
-            if self._state == _OPEN:
-                await self._send_close_quietly(1000, "")
-            if self._close_sent and not self._reader_done.is_set():
-                with anyio.move_on_after(config.ws_close_timeout):
-                    await self._reader_done.wait()
-            tg.cancel_scope.cancel()
+        try:
+            async with anyio.create_task_group() as tg:
+                self._tg = tg
+                await self._run_app(scope)
+                if self._state == _OPEN:
+                    await self._send_close_quietly(1000, "")
+                if self._close_sent and not self._reader_done.is_set():
+                    with anyio.move_on_after(config.ws_close_timeout):
+                        await self._reader_done.wait()
+                tg.cancel_scope.cancel()
+        finally:
+            self._inbox_send.close()
+            self._inbox_recv.close()
 
     async def _run_app(self, scope: Message) -> None:
         target = self._request.target

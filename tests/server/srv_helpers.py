@@ -164,3 +164,86 @@ async def request(port: int, raw: bytes, **kwargs: Any) -> Response:
         return await client.read_response(**kwargs)
     finally:
         await client.aclose()
+
+
+WS_KEY = b"dGhlIHNhbXBsZSBub25jZQ=="  # RFC 6455 §1.3's example key
+WS_ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+
+
+def ws_frame(opcode: int, payload: bytes, *, fin: bool = True, mask: bytes | None = b"\x37\xfa\x21\x3d", rsv: int = 0) -> bytes:
+    """A client frame, encoded by hand (RFC 6455 §5.2); mask=None sends it unmasked."""
+    head = bytearray([(0x80 if fin else 0) | (rsv << 4) | opcode])
+    bit = 0x80 if mask is not None else 0
+    n = len(payload)
+    if n < 126:
+        head.append(bit | n)
+    elif n < 65536:
+        head.append(bit | 126)
+        head += n.to_bytes(2, "big")
+    else:
+        head.append(bit | 127)
+        head += n.to_bytes(8, "big")
+    if mask is None:
+        return bytes(head) + payload
+    return bytes(head) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+class WSClient:
+    """A minimal WebSocket client for tests."""
+
+    def __init__(self, raw: RawClient, response: Response) -> None:
+        self.raw = raw
+        self.response = response
+
+    @classmethod
+    async def connect(
+        cls, port: int, path: str = "/ws", *, subprotocols: str | None = None, version: bytes = b"13",
+        extra: bytes = b"",
+    ) -> WSClient:
+        raw = await RawClient.connect(port)
+        head = (
+            b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: " + WS_KEY + b"\r\nSec-WebSocket-Version: " + version + b"\r\n" + extra
+        )
+        if subprotocols is not None:
+            head += b"Sec-WebSocket-Protocol: " + subprotocols.encode() + b"\r\n"
+        await raw.send(head + b"\r\n")
+        response = await raw.read_response(head_request=True)
+        if response.status != 101:
+            length = response.header("content-length")
+            response.body = await raw.read_exact(int(length)) if length else b""
+        return cls(raw, response)
+
+    async def send(self, data: bytes) -> None:
+        await self.raw.send(data)
+
+    async def send_text(self, text: str) -> None:
+        await self.raw.send(ws_frame(0x1, text.encode()))
+
+    async def send_bytes(self, data: bytes) -> None:
+        await self.raw.send(ws_frame(0x2, data))
+
+    async def send_close(self, code: int | None = 1000, reason: str = "") -> None:
+        payload = b"" if code is None else code.to_bytes(2, "big") + reason.encode()
+        await self.raw.send(ws_frame(0x8, payload))
+
+    async def recv_frame(self, timeout: float = READ_TIMEOUT) -> tuple[bool, int, bytes]:
+        """(fin, opcode, payload) of the next server frame; server frames must be unmasked."""
+        with anyio.fail_after(timeout):
+            b0, b1 = await self.raw.read_exact(2)
+            assert not b1 & 0x80, "server frames must not be masked"
+            n = b1 & 0x7F
+            if n == 126:
+                n = int.from_bytes(await self.raw.read_exact(2), "big")
+            elif n == 127:
+                n = int.from_bytes(await self.raw.read_exact(8), "big")
+            return bool(b0 & 0x80), b0 & 0x0F, await self.raw.read_exact(n)
+
+    async def recv_close(self, timeout: float = READ_TIMEOUT) -> tuple[int | None, str]:
+        """Skip data frames until the close frame; return its (code, reason)."""
+        while True:
+            _, opcode, payload = await self.recv_frame(timeout)
+            if opcode == 0x8:
+                if not payload:
+                    return None, ""
+                return int.from_bytes(payload[:2], "big"), payload[2:].decode()
