@@ -1,0 +1,124 @@
+"""The `ferrule` command line: `ferrule run|routes|openapi module:app`.
+
+    ferrule run main:app --host 127.0.0.1 --port 8000 --reload
+    ferrule routes main:app
+    ferrule openapi main:app > openapi.json
+
+Also reachable as `python -m ferrule`. Exit status: 0 on a clean stop, 1 for
+an app that cannot be imported, 2 for bad arguments, 3 when the app's
+lifespan startup fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from ferrule.asgi_core.server import AppImportError, ServerConfigError, import_app
+from ferrule.asgi_core.server import run as server_run
+from ferrule.asgi_core.server.config import DEFAULT_HOST, DEFAULT_PORT, LOG_LEVELS
+
+__all__ = ["build_parser", "main"]
+
+
+def _add_app_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("app", metavar="module:app", help="import string of the app, e.g. main:app")
+    parser.add_argument(
+        "--factory", action="store_true", help="the attribute is a function returning the app"
+    )
+    parser.add_argument(
+        "--app-dir", default=None, metavar="DIR", help="directory to import the app from (default: .)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `ferrule` command."""
+    parser = argparse.ArgumentParser(prog="ferrule", description="ferrule: run and inspect ferrule apps")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="serve an app with the development server")
+    _add_app_arguments(run)
+    run.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default: {DEFAULT_HOST})")
+    run.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to bind, 0 for any (default: {DEFAULT_PORT})")
+    run.add_argument("--reload", action="store_true", help="restart when a .py file under --app-dir changes")
+    run.add_argument(
+        "--reload-dir", action="append", default=None, metavar="DIR", help="directory to watch (repeatable)"
+    )
+    run.add_argument("--root-path", default="", help="ASGI root_path, when mounted behind a proxy prefix")
+    run.add_argument("--log-level", default="info", choices=LOG_LEVELS, help="log level (default: info)")
+    run.add_argument("--no-access-log", action="store_true", help="do not log a line per request")
+    run.add_argument(
+        "--lifespan", default="auto", choices=("auto", "on", "off"), help="lifespan protocol (default: auto)"
+    )
+
+    routes = commands.add_parser("routes", help="print the app's route table")
+    _add_app_arguments(routes)
+    openapi = commands.add_parser("openapi", help="print the app's OpenAPI document as JSON")
+    _add_app_arguments(openapi)
+    return parser
+
+
+def run_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword options `run` passes to `ferrule.asgi_core.server.run`."""
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "root_path": args.root_path,
+        "log_level": args.log_level,
+        "access_log": not args.no_access_log,
+        "lifespan": args.lifespan,
+        "factory": args.factory,
+        "app_dir": args.app_dir,
+    }
+    if args.reload:
+        options["reload"] = True
+        if args.reload_dir:
+            options["reload_dirs"] = args.reload_dir
+    return options
+
+
+def _command_run(args: argparse.Namespace) -> int:
+    options = run_options(args)
+    if options.get("reload"):
+        server_run(args.app, **options)  # the worker process imports the app
+        return 0
+    app = import_app(args.app, factory=args.factory, app_dir=args.app_dir)
+    server_run(app, **{k: v for k, v in options.items() if k not in ("factory", "app_dir")})
+    return 0
+
+
+def _command_routes(args: argparse.Namespace) -> int:
+    from ferrule.routing import print_routes
+
+    print_routes(import_app(args.app, factory=args.factory, app_dir=args.app_dir))
+    return 0
+
+
+def _command_openapi(args: argparse.Namespace) -> int:
+    app = import_app(args.app, factory=args.factory, app_dir=args.app_dir)
+    openapi = getattr(app, "openapi", None)
+    if not callable(openapi):
+        raise AppImportError(f"{args.app!r} has no openapi() method: is it a ferrule App?")
+    sys.stdout.write(json.dumps(openapi(), indent=2) + "\n")
+    return 0
+
+
+_COMMANDS = {"run": _command_run, "routes": _command_routes, "openapi": _command_openapi}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `ferrule` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except AppImportError as exc:
+        print(f"ferrule: error: {exc}", file=sys.stderr)
+        return 1
+    except ServerConfigError as exc:
+        print(f"ferrule: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,231 @@
+"""The `ferrule` CLI: argument handling of `run`, the import-string loader, and a real process."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ferrule import cli
+from ferrule.asgi_core.server import AppImportError, import_app
+from ferrule.asgi_core.server.serve import run
+
+
+@pytest.fixture
+def app_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A directory with importable app modules; sys.path and sys.modules restored afterwards."""
+    (tmp_path / "cli_app_mod.py").write_text(
+        textwrap.dedent(
+            """
+            async def app(scope, receive, send):
+                if scope["type"] == "lifespan":
+                    message = await receive()
+                    await send({"type": "lifespan.startup.complete"})
+                    await receive()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+                await send({"type": "http.response.start", "status": 200, "headers": []})
+                await send({"type": "http.response.body", "body": b"from the cli app"})
+
+            def create_app():
+                return app
+
+            not_an_app = 42
+            """
+        )
+    )
+    (tmp_path / "cli_broken_startup.py").write_text(
+        textwrap.dedent(
+            """
+            async def app(scope, receive, send):
+                assert scope["type"] == "lifespan"
+                await receive()
+                await send({"type": "lifespan.startup.failed", "message": "cannot reach the database"})
+            """
+        )
+    )
+    (tmp_path / "cli_bad_dependency.py").write_text("import surely_missing_dependency_xyz\n")
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    for name in ("cli_app_mod", "cli_broken_startup", "cli_bad_dependency"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    return tmp_path
+
+
+def test_run_arguments_map_to_server_options(monkeypatch: pytest.MonkeyPatch, app_dir: Path) -> None:
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(cli, "server_run", lambda app, **options: calls.append((app, options)))
+    status = cli.main(
+        ["run", "cli_app_mod:app", "--app-dir", str(app_dir), "--host", "0.0.0.0", "--port", "9001",
+         "--root-path", "/api", "--log-level", "debug", "--no-access-log", "--lifespan", "off"]
+    )
+    assert status == 0
+    ((app, options),) = calls
+    assert callable(app) and app.__module__ == "cli_app_mod"  # imported before serving
+    assert options == {
+        "host": "0.0.0.0", "port": 9001, "root_path": "/api", "log_level": "debug",
+        "access_log": False, "lifespan": "off",
+    }
+
+
+def test_run_defaults_and_factory(monkeypatch: pytest.MonkeyPatch, app_dir: Path) -> None:
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(cli, "server_run", lambda app, **options: calls.append((app, options)))
+    assert cli.main(["run", "cli_app_mod:create_app", "--factory", "--app-dir", str(app_dir)]) == 0
+    ((app, options),) = calls
+    assert app.__name__ == "app"
+    assert (options["host"], options["port"], options["log_level"], options["access_log"]) == (
+        "127.0.0.1", 8000, "info", True,
+    )
+
+
+def test_run_with_reload_passes_the_import_string(monkeypatch: pytest.MonkeyPatch, app_dir: Path) -> None:
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(cli, "server_run", lambda app, **options: calls.append((app, options)))
+    assert cli.main(["run", "cli_app_mod:app", "--reload", "--reload-dir", str(app_dir), "--app-dir", str(app_dir)]) == 0
+    ((app, options),) = calls
+    assert app == "cli_app_mod:app"
+    assert options["reload"] is True and options["reload_dirs"] == [str(app_dir)]
+    assert options["app_dir"] == str(app_dir)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run"], "the following arguments are required: module:app"),
+        (["run", "m:app", "--port", "eighty"], "invalid int value: 'eighty'"),
+        (["run", "m:app", "--log-level", "loud"], "invalid choice: 'loud'"),
+        ([], "the following arguments are required: COMMAND"),
+    ],
+)
+def test_bad_arguments_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("no_such_module_xyz:app", "could not import module 'no_such_module_xyz'"),
+        ("cli_app_mod:missing", "module 'cli_app_mod' has no attribute 'missing'"),
+        ("cli_app_mod", "must be in the form 'module:attribute'"),
+        ("cli_app_mod:not_an_app", "'cli_app_mod:not_an_app' is a int, not an ASGI app"),
+    ],
+)
+def test_import_errors_are_clear(
+    target: str, message: str, app_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(AppImportError, match=re.escape(message)):
+        import_app(target, app_dir=str(app_dir))
+    assert cli.main(["run", target, "--app-dir", str(app_dir)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ferrule: error: ") and message in err
+
+
+def test_missing_dependency_inside_the_app_is_not_hidden(app_dir: Path) -> None:
+    with pytest.raises(ModuleNotFoundError, match="surely_missing_dependency_xyz"):
+        import_app("cli_bad_dependency:app", app_dir=str(app_dir))
+
+
+def test_bad_config_value_exits_2(app_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["run", "cli_app_mod:app", "--app-dir", str(app_dir), "--port", "70000"]) == 2
+    assert "port=70000 is not a TCP port" in capsys.readouterr().err
+
+
+def test_run_rejects_unknown_options_and_reload_without_import_string() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("never called")
+
+    with pytest.raises(TypeError, match=r"unknown option\(s\) \['prot'\]"):
+        run(app, prot=8000)
+    with pytest.raises(ValueError, match="reload=True needs the app as an import string"):
+        run(app, reload=True)
+
+
+class ServerProcess:
+    """`python -m ferrule run ...` in a subprocess, its stderr read line by line in a thread."""
+
+    def __init__(self, args: list[str], cwd: Path) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ferrule", *args], cwd=cwd, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.put(line)
+
+    def wait_for(self, pattern: str, timeout: float = 20) -> re.Match[str]:
+        regex = re.compile(pattern)
+        while True:
+            try:
+                line = self.lines.get(timeout=timeout)
+            except queue.Empty:
+                raise AssertionError(f"no line matching {pattern!r}; got {self.seen!r}") from None
+            self.seen.append(line)
+            if match := regex.search(line):
+                return match
+
+    def port(self) -> int:
+        return int(self.wait_for(r"listening on http://127\.0\.0\.1:(\d+)").group(1))
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=20)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            if self.proc.stderr is not None:
+                self.proc.stderr.close()
+
+
+def get(port: int, path: str = "/") -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_cli_serves_and_stops_gracefully_on_sigterm(app_dir: Path) -> None:
+    server = ServerProcess(["run", "cli_app_mod:app", "--port", "0", "--lifespan", "on"], app_dir)
+    try:
+        port = server.port()
+        assert get(port) == (200, b"from the cli app")
+        server.wait_for(r'"GET / HTTP/1.1" 200')  # the access log line
+    finally:
+        code = server.stop()
+    assert code == 0
+    server.wait_for("server stopped")
+
+
+def test_cli_failing_startup_exits_non_zero_with_the_apps_message(app_dir: Path) -> None:
+    server = ServerProcess(["run", "cli_broken_startup:app", "--port", "0"], app_dir)
+    try:
+        server.wait_for("application startup failed: cannot reach the database")
+        code = server.proc.wait(timeout=20)  # exits by itself
+    finally:
+        server.stop()
+    assert code == 3
+    assert not any("listening on" in line for line in server.seen)
