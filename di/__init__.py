@@ -1,1 +1,54 @@
-"""ferrule: di."""
+"""ferrule.di: dependency injection, analysed once per endpoint and solved per request.
+
+``compile_endpoint`` turns an endpoint into an ``EndpointPlan`` at startup
+(graph analysis, checks, a frozen tuple of steps); ``EndpointPlan.solve`` runs
+it for each request. See ``graph``, ``plan`` and ``solve`` for the rules.
+"""
+
+from .app_scope import AppScope as AppScope
+from .callables import CallKind as CallKind
+from .errors import DependencyConfigError as DependencyConfigError
+from .errors import DependencyCycleError as DependencyCycleError
+from .errors import DependencyError as DependencyError
+from .errors import DependencyRuntimeError as DependencyRuntimeError
+from .errors import DependencyScopeError as DependencyScopeError
+from .graph import Argument as Argument
+from .graph import Dependant as Dependant
+from .graph import SecurityRequirement as SecurityRequirement
+from .graph import SpecialKind as SpecialKind
+from .graph import build_dependant as build_dependant
+from .markers import SecurityBase as SecurityBase
+from .markers import SecurityScopes as SecurityScopes
+from .overrides import DependencyOverrides as DependencyOverrides
+from .param_functions import Depends as Depends
+from .param_functions import Security as Security
+from .plan import EndpointPlan as EndpointPlan
+from .plan import compile_endpoint as compile_endpoint
+from .solve import SolveContext as SolveContext
+from .solve import Stage as Stage
+from .solve import StageObserver as StageObserver
+
+__all__ = [
+    "AppScope",
+    "Argument",
+    "CallKind",
+    "Dependant",
+    "DependencyConfigError",
+    "DependencyCycleError",
+    "DependencyError",
+    "DependencyOverrides",
+    "DependencyRuntimeError",
+    "DependencyScopeError",
+    "Depends",
+    "EndpointPlan",
+    "Security",
+    "SecurityBase",
+    "SecurityRequirement",
+    "SecurityScopes",
+    "SolveContext",
+    "SpecialKind",
+    "Stage",
+    "StageObserver",
+    "build_dependant",
+    "compile_endpoint",
+]

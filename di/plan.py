@@ -1,0 +1,486 @@
+"""The per-endpoint plan: the graph lowered to a frozen tuple of steps, and ``solve``.
+
+Compile once (``compile_endpoint``, at startup):
+
+1. ``graph.build_dependant`` analyses the endpoint and its dependencies.
+2. The request parameters of the whole graph (pre-order, repeats skipped) go
+   to ``validation.compile_request``: one validator, one call per request.
+3. The graph is lowered to ``Step`` objects in topological (post-) order.
+   Equal cache keys share one step (unless ``use_cache=False``), so a
+   dependency runs at most once per request with no lookup at run time.
+   ``scope="app"`` dependencies become one step reading the ``AppScope``.
+4. A results list is preallocated: ``[validated params..., injected values
+   (connection, sub-response, background tasks, security scopes)...,
+   step results...]``.
+
+Run many (``EndpointPlan.solve``): check the overrides version (one integer
+compare), copy the list, validate, fill the injected values, run the steps,
+call the endpoint. ``function``-scoped teardowns run before ``solve`` returns;
+``request``-scoped ones are on ``ctx.request_stack``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
+from time import perf_counter
+from typing import Any, Literal
+
+from anyio import CancelScope
+
+from ferrule.asgi_core.request import Request
+from ferrule.asgi_core.websocket import WebSocket
+from ferrule.validation.compile import RequestConfig, RequestValidator, compile_request
+from ferrule.validation.errors import EndpointContext
+from ferrule.validation.fields import ParamField
+
+from .app_scope import AppEntry, AppScope
+from .callables import CallKind
+from .errors import DependencyScopeError
+from .graph import CacheKey, Dependant, SpecialKind, build_dependant
+from .markers import Depends
+from .overrides import DependencyOverrides
+from .solve import (
+    SecurityScopesFiller,
+    SolveContext,
+    Step,
+    run_app,
+    run_async,
+    run_async_gen,
+    run_direct,
+    run_sync,
+    run_sync_gen,
+)
+
+__all__ = ["EndpointPlan", "compile_endpoint"]
+
+_DEPENDENCY_RUNNERS = {
+    CallKind.ASYNC: run_async,
+    CallKind.SYNC: run_sync,
+    CallKind.GENERATOR: run_sync_gen,
+    CallKind.ASYNC_GENERATOR: run_async_gen,
+}
+_ENDPOINT_RUNNERS = {
+    CallKind.ASYNC: run_async,
+    CallKind.SYNC: run_sync,
+    CallKind.GENERATOR: run_direct,
+    CallKind.ASYNC_GENERATOR: run_direct,
+}
+_CONNECTION = frozenset({SpecialKind.REQUEST, SpecialKind.WEBSOCKET, SpecialKind.HTTP_CONNECTION})
+
+
+class _Lowering:
+    """Assigns slots and builds steps for one plan (an endpoint or an app entry)."""
+
+    def __init__(
+        self,
+        fields: dict[tuple[CacheKey, str], int],
+        n_fields: int,
+        app_scope: AppScope | None,
+        endpoint_ctx: EndpointContext | None,
+    ) -> None:
+        self.fields = fields
+        self.size = n_fields
+        self.app_scope = app_scope
+        self.endpoint_ctx = endpoint_ctx
+        self.steps: list[Step] = []
+        self.seen: dict[CacheKey, int] = {}
+        self.conn_slot = -1
+        self.response_slot = -1
+        self.background_slot = -1
+        self.scopes_slots: dict[tuple[str, ...], int] = {}
+        self.has_function_stack = False
+        self.has_function_async_gen = False
+
+    def slot(self) -> int:
+        self.size += 1
+        return self.size - 1
+
+    def special(self, kind: SpecialKind, dependant: Dependant) -> int:
+        if kind in _CONNECTION:
+            if self.conn_slot < 0:
+                self.conn_slot = self.slot()
+            return self.conn_slot
+        if kind is SpecialKind.RESPONSE:
+            if self.response_slot < 0:
+                self.response_slot = self.slot()
+            return self.response_slot
+        if kind is SpecialKind.BACKGROUND_TASKS:
+            if self.background_slot < 0:
+                self.background_slot = self.slot()
+            return self.background_slot
+        slot = self.scopes_slots.get(dependant.scopes)
+        if slot is None:
+            slot = self.scopes_slots[dependant.scopes] = self.slot()
+        return slot
+
+    def arguments(
+        self, dependant: Dependant, children: dict[int, int]
+    ) -> tuple[tuple[int, ...], tuple[tuple[str, int], ...]]:
+        positional: list[int] = []
+        keywords: list[tuple[str, int]] = []
+        key = dependant.cache_key
+        for argument in dependant.arguments:
+            source = argument.source
+            if isinstance(source, SpecialKind):
+                index = self.special(source, dependant)
+            elif isinstance(source, Dependant):
+                index = children[id(source)]
+            else:
+                index = self.fields[(key, argument.name)]
+            if argument.positional:
+                positional.append(index)
+            else:
+                keywords.append((argument.name, index))
+        return tuple(positional), tuple(keywords)
+
+    def lower(self, dependant: Dependant) -> int:
+        """Steps computing ``dependant`` (and what it needs); returns its result slot."""
+        key = dependant.cache_key
+        if dependant.use_cache or dependant.computed_scope == "app":
+            known = self.seen.get(key)
+            if known is not None:
+                return known
+        if dependant.computed_scope == "app":
+            out = self.app_step(dependant)
+        else:
+            children = {id(sub): self.lower(sub) for sub in dependant.dependencies}
+            positional, keywords = self.arguments(dependant, children)
+            out = self.slot()
+            function_scope = dependant.computed_scope == "function" and dependant.kind.is_generator
+            if function_scope:
+                self.has_function_stack = True
+                if dependant.kind is CallKind.ASYNC_GENERATOR:
+                    self.has_function_async_gen = True
+            self.steps.append(
+                Step(
+                    _DEPENDENCY_RUNNERS[dependant.kind],
+                    dependant.call,
+                    positional=positional,
+                    keywords=keywords,
+                    out=out,
+                    name=dependant.path[-1],
+                    function_scope=function_scope,
+                )
+            )
+        self.seen[key] = out
+        return out
+
+    def app_step(self, dependant: Dependant) -> int:
+        scope = self.app_scope
+        if scope is None:
+            raise DependencyScopeError(
+                f'{dependant.path[-1]!r} is declared scope="app", but this endpoint was compiled '
+                "without an AppScope; compile it through the app (or pass app_scope=AppScope())",
+                path=dependant.path,
+                endpoint=self.endpoint_ctx,
+            )
+        sub = _AppLowering({}, 0, scope, self.endpoint_ctx)
+        out = sub.lower_root(dependant)
+        entry = scope.register(
+            AppEntry(
+                dependant.cache_key,
+                dependant.path[-1],
+                tuple(sub.steps),
+                [None] * sub.size,
+                tuple(SecurityScopesFiller(slot, scopes) for scopes, slot in sub.scopes_slots.items()),
+                out,
+            )
+        )
+        slot = self.slot()
+        self.steps.append(
+            Step(
+                run_app,
+                dependant.call,
+                positional=(),
+                keywords=(),
+                out=slot,
+                name=dependant.path[-1],
+                app_scope=scope,
+                app_entry=entry,
+            )
+        )
+        return slot
+
+
+class _AppLowering(_Lowering):
+    """Lowers the subtree of one app-scoped dependency into its creation plan.
+
+    Its app-scoped sub-dependencies become entries of their own (shared by
+    every app-scoped dependant that needs them), read by ``run_app`` steps.
+    """
+
+    def lower_root(self, dependant: Dependant) -> int:
+        children = {id(sub): self.lower(sub) for sub in dependant.dependencies}
+        positional, keywords = self.arguments(dependant, children)
+        out = self.slot()
+        self.steps.append(
+            Step(
+                _DEPENDENCY_RUNNERS[dependant.kind],
+                dependant.call,
+                positional=positional,
+                keywords=keywords,
+                out=out,
+                name=dependant.path[-1],
+            )
+        )
+        return out
+
+
+class _Compiled:
+    """Everything ``solve`` reads, built for one overrides version."""
+
+    __slots__ = (
+        "version",
+        "dependant",
+        "validator",
+        "n_fields",
+        "template",
+        "conn_slot",
+        "response_slot",
+        "background_slot",
+        "scopes_fillers",
+        "steps",
+        "endpoint",
+        "function_stack",
+        "function_async_gen",
+    )
+
+    def __init__(
+        self,
+        *,
+        version: int,
+        dependant: Dependant,
+        validator: RequestValidator,
+        n_fields: int,
+        lowering: _Lowering,
+        endpoint: Step,
+    ) -> None:
+        self.version = version
+        self.dependant = dependant
+        self.validator = validator
+        self.n_fields = n_fields
+        self.template: list[Any] = [None] * lowering.size
+        self.conn_slot = lowering.conn_slot
+        self.response_slot = lowering.response_slot
+        self.background_slot = lowering.background_slot
+        self.scopes_fillers = tuple(
+            SecurityScopesFiller(slot, scopes) for scopes, slot in lowering.scopes_slots.items()
+        )
+        self.steps = tuple(lowering.steps)
+        self.endpoint = endpoint
+        self.function_stack = lowering.has_function_stack
+        self.function_async_gen = lowering.has_function_async_gen
+
+
+class EndpointPlan:
+    """The compiled dependency plan of one endpoint (see the module docstring).
+
+    Attributes:
+        call: the endpoint.
+        endpoint_ctx: the route, for errors and the timing hook.
+        is_generator_endpoint: the endpoint is a (async) generator function;
+            ``solve`` returns the generator without iterating it.
+        is_async: the endpoint is a coroutine or async generator function.
+    """
+
+    __slots__ = (
+        "call",
+        "endpoint_ctx",
+        "is_generator_endpoint",
+        "is_async",
+        "route",
+        "_path_param_names",
+        "_dependencies",
+        "_overrides",
+        "_request_config",
+        "_kind",
+        "_app_scope",
+        "_compiled",
+    )
+
+    def __init__(
+        self,
+        call: Callable[..., Any],
+        *,
+        path_param_names: frozenset[str],
+        dependencies: Sequence[Depends],
+        overrides: DependencyOverrides | None,
+        request_config: RequestConfig,
+        endpoint_ctx: EndpointContext,
+        kind: Literal["http", "websocket"],
+        app_scope: AppScope | None,
+    ) -> None:
+        self.call = call
+        self.endpoint_ctx = endpoint_ctx
+        self.route = endpoint_ctx.method_path or endpoint_ctx.function
+        self._path_param_names = path_param_names
+        self._dependencies = tuple(dependencies)
+        self._overrides = overrides
+        self._request_config = request_config
+        self._kind = kind
+        self._app_scope = app_scope
+        self._compiled = self._compile()
+        endpoint_kind = self._compiled.dependant.kind
+        self.is_generator_endpoint = endpoint_kind.is_generator
+        self.is_async = endpoint_kind in (CallKind.ASYNC, CallKind.ASYNC_GENERATOR)
+
+    @property
+    def dependant(self) -> Dependant:
+        """The endpoint's dependency graph (current overrides applied)."""
+        return self._current().dependant
+
+    @property
+    def validator(self) -> RequestValidator:
+        """The request validator of the whole graph (current overrides applied)."""
+        return self._current().validator
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The dependency steps in run order (the endpoint not included)."""
+        return self._current().steps
+
+    def _current(self) -> _Compiled:
+        compiled = self._compiled
+        overrides = self._overrides
+        if overrides is not None and overrides.version != compiled.version:
+            compiled = self._compiled = self._compile()
+        return compiled
+
+    def _compile(self) -> _Compiled:
+        overrides = self._overrides
+        version = overrides.version if overrides is not None else 0
+        dependant = build_dependant(
+            self.call,
+            path_param_names=self._path_param_names,
+            dependencies=self._dependencies,
+            overrides=overrides,
+            kind=self._kind,
+            endpoint_ctx=self.endpoint_ctx,
+        )
+        fields: list[ParamField] = []
+        field_slots: dict[tuple[CacheKey, str], int] = {}
+        for dep in dependant.walk():
+            key = dep.cache_key
+            for field in dep.params:
+                field_slots[(key, field.name)] = len(fields)
+                fields.append(field)
+        validator = compile_request(fields, config=self._request_config, endpoint_ctx=self.endpoint_ctx)
+        lowering = _Lowering(field_slots, len(fields), self._app_scope, self.endpoint_ctx)
+        children = {id(sub): lowering.lower(sub) for sub in dependant.dependencies}
+        positional, keywords = lowering.arguments(dependant, children)
+        endpoint = Step(
+            _ENDPOINT_RUNNERS[dependant.kind],
+            dependant.call,
+            positional=positional,
+            keywords=keywords,
+            out=lowering.slot(),
+            name=dependant.path[0],
+        )
+        return _Compiled(
+            version=version,
+            dependant=dependant,
+            validator=validator,
+            n_fields=len(fields),
+            lowering=lowering,
+            endpoint=endpoint,
+        )
+
+    async def solve(self, conn: Request | WebSocket, ctx: SolveContext) -> Any:
+        """Validate, run the dependencies, call the endpoint; return its raw result.
+
+        Raises:
+            RequestValidationError: the request parameters are invalid (before
+                any dependency runs).
+            Exception: whatever a dependency or the endpoint raised, after
+                ``function``-scoped teardowns ran.
+        """
+        compiled = self._compiled
+        overrides = self._overrides
+        if overrides is not None and overrides.version != compiled.version:
+            compiled = self._current()
+        observer = ctx.observer
+        values = compiled.template.copy()
+        if compiled.n_fields:
+            if observer is None:
+                values[: compiled.n_fields] = await compiled.validator.validate(conn)
+            else:
+                start = perf_counter()
+                values[: compiled.n_fields] = await compiled.validator.validate(conn)
+                observer.on_stage(self.route, "parse", perf_counter() - start)
+        if compiled.conn_slot >= 0:
+            values[compiled.conn_slot] = conn
+        if compiled.response_slot >= 0:
+            values[compiled.response_slot] = ctx.get_response()
+        if compiled.background_slot >= 0:
+            values[compiled.background_slot] = ctx.get_background()
+        for filler in compiled.scopes_fillers:
+            filler.fill(values)
+        if not compiled.function_stack:
+            return await self._run(compiled, values, ctx)
+        async with AsyncExitStack() as function_stack:
+            ctx._fn_stack = function_stack
+            if compiled.function_async_gen:
+                ctx._fn_cleanup = function_stack.enter_context(CancelScope())
+            return await self._run(compiled, values, ctx)
+
+    async def _run(self, compiled: _Compiled, values: list[Any], ctx: SolveContext) -> Any:
+        endpoint = compiled.endpoint
+        observer = ctx.observer
+        if observer is None:
+            for step in compiled.steps:
+                await step.run(step, values, ctx)
+            await endpoint.run(endpoint, values, ctx)
+            return values[endpoint.out]
+        start = perf_counter()
+        for step in compiled.steps:
+            await step.run(step, values, ctx)
+        middle = perf_counter()
+        observer.on_stage(self.route, "dependencies", middle - start)
+        await endpoint.run(endpoint, values, ctx)
+        observer.on_stage(self.route, "endpoint", perf_counter() - middle)
+        return values[endpoint.out]
+
+
+def compile_endpoint(
+    call: Callable[..., Any],
+    *,
+    path_param_names: frozenset[str],
+    dependencies: Sequence[Depends] = (),
+    overrides: DependencyOverrides | None,
+    request_config: RequestConfig,
+    endpoint_ctx: EndpointContext,
+    kind: Literal["http", "websocket"] = "http",
+    app_scope: AppScope | None,
+) -> EndpointPlan:
+    """Analyse ``call`` and compile its dependency plan (startup).
+
+    Args:
+        call: the endpoint.
+        path_param_names: the names in the route's path template.
+        dependencies: ``dependencies=[...]`` of app, routers and route, merged
+            in that order; they run first and their results are discarded.
+        overrides: ``app.dependency_overrides``; the plan recompiles lazily
+            when it changes.
+        request_config: body limits and content-type policy for validation.
+        endpoint_ctx: the route, for error messages.
+        kind: ``"http"`` or ``"websocket"``.
+        app_scope: the app's ``AppScope`` (needed for ``scope="app"``).
+
+    Returns:
+        The ``EndpointPlan``.
+
+    Raises:
+        DependencyError: a cycle, a scope violation or an unusable declaration.
+        ParamConfigError: a request parameter declared wrongly.
+    """
+    return EndpointPlan(
+        call,
+        path_param_names=path_param_names,
+        dependencies=dependencies,
+        overrides=overrides,
+        request_config=request_config,
+        endpoint_ctx=endpoint_ctx,
+        kind=kind,
+        app_scope=app_scope,
+    )

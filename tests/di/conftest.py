@@ -1,0 +1,10 @@
+"""Shared fixtures for the di tests."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
