@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 
+from .config import ServerConfigError
 from .serve import run
 
 
@@ -16,7 +17,10 @@ def main(argv: list[str]) -> None:
     if len(argv) != 1:
         raise SystemExit("usage: python -m ferrule.asgi_core.server '<json>' (internal; use 'ferrule run')")
     spec = json.loads(argv[0])
-    run(spec["app"], **spec["options"])
+    try:
+        run(spec["app"], **spec["options"])
+    except ServerConfigError as exc:  # includes AppImportError
+        raise SystemExit(f"ferrule: error: {exc}") from None
 
 
 if __name__ == "__main__":

@@ -224,7 +224,6 @@ def run(app: ASGIApp | str, **options: Any) -> None:
             f"valid options: {', '.join(sorted(config_names | RUN_OPTIONS))}"
         )
     config = ServerConfig(**{k: v for k, v in options.items() if k in config_names})
-    configure_logging(config.log_level)
     if options.get("reload"):
         if not isinstance(app, str):
             raise ServerConfigError(
@@ -233,9 +232,11 @@ def run(app: ASGIApp | str, **options: Any) -> None:
             )
         from .reload import supervise
 
+        configure_logging(config.log_level)
         raise SystemExit(supervise(app, options))
     if isinstance(app, str):
         app = import_app(app, factory=bool(options.get("factory")), app_dir=options.get("app_dir"))
+    configure_logging(config.log_level)
     try:
         anyio.run(serve, app, config)
     except LifespanFailure as exc:

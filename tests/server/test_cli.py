@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import http.client
 import os
-import queue
 import re
-import signal
-import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +14,8 @@ import pytest
 from ferrule import cli
 from ferrule.asgi_core.server import AppImportError, import_app
 from ferrule.asgi_core.server.serve import run
+
+from srv_helpers import ServerProcess, get
 
 
 @pytest.fixture
@@ -151,61 +148,6 @@ def test_run_rejects_unknown_options_and_reload_without_import_string() -> None:
         run(app, prot=8000)
     with pytest.raises(ValueError, match="reload=True needs the app as an import string"):
         run(app, reload=True)
-
-
-class ServerProcess:
-    """`python -m ferrule run ...` in a subprocess, its stderr read line by line in a thread."""
-
-    def __init__(self, args: list[str], cwd: Path) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ferrule", *args], cwd=cwd, env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.put(line)
-
-    def wait_for(self, pattern: str, timeout: float = 20) -> re.Match[str]:
-        regex = re.compile(pattern)
-        while True:
-            try:
-                line = self.lines.get(timeout=timeout)
-            except queue.Empty:
-                raise AssertionError(f"no line matching {pattern!r}; got {self.seen!r}") from None
-            self.seen.append(line)
-            if match := regex.search(line):
-                return match
-
-    def port(self) -> int:
-        return int(self.wait_for(r"listening on http://127\.0\.0\.1:(\d+)").group(1))
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=20)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-            if self.proc.stderr is not None:
-                self.proc.stderr.close()
-
-
-def get(port: int, path: str = "/") -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
 
 
 def test_cli_serves_and_stops_gracefully_on_sigterm(app_dir: Path) -> None:
