@@ -54,7 +54,7 @@ async def test_scope_and_simple_response() -> None:
     assert r.status == 200 and r.reason == "OK"
     assert r.body == "GET /api/items/café ".encode()
     assert r.header("content-length") == str(len(r.body))  # single body message: no chunking
-    assert r.header("server") == "ferrule" and r.header("date", ) is not None
+    assert r.header("server") == "ferrule" and r.header("date") is not None
     (scope,) = scopes
     assert scope["type"] == "http"
     assert scope["asgi"] == {"version": "3.0", "spec_version": "2.4"}
@@ -297,7 +297,7 @@ async def test_bad_http_gets_4xx_and_close_without_traceback(
         r = await client.read_response()
         assert await client.is_closed()
     assert r.status == status and r.header("connection") == "close"
-    assert fragment in r.body and r.header("content-type", ) == "text/plain; charset=utf-8"
+    assert fragment in r.body and r.header("content-type") == "text/plain; charset=utf-8"
     assert called == []
     assert not [rec for rec in caplog.records if rec.exc_info or rec.levelno >= logging.ERROR]
 
@@ -362,9 +362,9 @@ async def test_app_error_after_start_closes_connection(caplog: pytest.LogCapture
     async with running(app) as srv:
         client = await RawClient.connect(srv.port)
         await client.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        with pytest.raises(EOFError):  # chunked body never terminated
-            await client.read_response()
-    assert b"partial" in client.buf or True
+        raw = await client.read_to_eof()
+    assert raw.startswith(b"HTTP/1.1 200 OK\r\n") and b"transfer-encoding: chunked" in raw.lower()
+    assert raw.endswith(b"7\r\npartial\r\n")  # cut short: no terminating 0-size chunk
     assert any(rec.exc_info for rec in caplog.records)
 
 
