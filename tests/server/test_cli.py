@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
 import textwrap
 from pathlib import Path
@@ -150,14 +151,18 @@ def test_run_rejects_unknown_options_and_reload_without_import_string() -> None:
         run(app, reload=True)
 
 
-def test_cli_serves_and_stops_gracefully_on_sigterm(app_dir: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_cli_serves_and_stops_gracefully_on_signal(app_dir: Path, signum: signal.Signals) -> None:
     server = ServerProcess(["run", "cli_app_mod:app", "--port", "0", "--lifespan", "on"], app_dir)
     try:
         port = server.port()
         assert get(port) == (200, b"from the cli app")
         server.wait_for(r'"GET / HTTP/1.1" 200')  # the access log line
+        server.proc.send_signal(signum)
+        server.wait_for(f"received {signum.name}, shutting down gracefully")
+        code = server.proc.wait(timeout=20)
     finally:
-        code = server.stop()
+        server.stop()
     assert code == 0
     server.wait_for("server stopped")
 
