@@ -42,10 +42,11 @@ def name_of(call: Any) -> str:
     if isinstance(call, functools.partial):
         return f"partial({name_of(call.func)})"
     name = getattr(call, "__qualname__", None) or getattr(call, "__name__", None)
-    if isinstance(name, str):
-        return name.replace(".<locals>", "")
-    # An instance with __call__: name its class.
-    return type(call).__qualname__.replace(".<locals>", "")
+    if not isinstance(name, str):
+        # An instance with __call__: name its class.
+        name = type(call).__qualname__
+    # `make_app.<locals>.get_db` -> `get_db`; `Service.get` stays qualified.
+    return name.rpartition("<locals>.")[2]
 
 
 def describe_callable(call: Any) -> str:
