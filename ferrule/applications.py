@@ -35,11 +35,10 @@ from ferrule.asgi_core.types import ASGIApp, Receive, Scope, Send
 from ferrule.di import AppScope, DependencyOverrides
 from ferrule.routing import APIRoute, APIRouter, BaseRoute, Lifespan
 from ferrule.routing.options import Default, RouteOptions, generate_unique_id
-from ferrule.validation import (
+from ferrule.validation.errors import (
     RequestValidationError,
     WebSocketRequestValidationError,
     request_validation_exception_handler,
-    websocket_request_validation_exception_handler,
 )
 
 __all__ = ["App"]
@@ -163,7 +162,7 @@ class App:
         self.exception_handlers: dict[Any, ExceptionHandler] = {
             HTTPException: _default_http_handler(),
             RequestValidationError: request_validation_exception_handler,
-            WebSocketRequestValidationError: websocket_request_validation_exception_handler,
+            WebSocketRequestValidationError: _websocket_validation_handler(),
         }
         self.exception_handlers.update(exception_handlers or {})
         self.user_middleware: list[Middleware] = list(middleware or [])
@@ -345,6 +344,12 @@ class App:
             deprecated=deprecated, include_in_schema=include_in_schema,
             generate_unique_id_function=generate_unique_id_function,
         )
+
+
+def _websocket_validation_handler() -> ExceptionHandler:
+    from ferrule.exception_handlers import websocket_request_validation_exception_handler
+
+    return websocket_request_validation_exception_handler
 
 
 def _default_http_handler() -> ExceptionHandler:

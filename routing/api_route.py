@@ -32,7 +32,9 @@ from ferrule.asgi_core.response import JSONResponse, Response, status_has_no_bod
 from ferrule.asgi_core.types import Receive, Scope, Send
 from ferrule.asgi_core.websocket import WebSocket
 from ferrule.di import SolveContext, compile_endpoint
-from ferrule.validation import EndpointContext, RequestConfig, compile_response
+from ferrule.validation.compile import RequestConfig
+from ferrule.validation.errors import EndpointContext
+from ferrule.validation.serialize import compile_response
 
 from .errors import RouteConfigError
 from .options import DefaultPlaceholder, RouteOptions, generate_unique_id, resolve_default

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from ferrule.asgi_core.request import Request
 from ferrule.asgi_core.response import JSONResponse, Response, status_has_no_body
-from ferrule.validation import jsonable_encoder, serialize_without_model
+from ferrule.validation.encoders import jsonable_encoder
+from ferrule.validation.serialize import serialize_without_model
 
 if TYPE_CHECKING:
     from ferrule.di import SolveContext

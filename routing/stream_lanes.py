@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ferrule.asgi_core.request import Request
 from ferrule.asgi_core.response import Response
 from ferrule.streaming import EventSourceResponse, JSONLinesResponse, ServerSentEvent, StreamingResponse
-from ferrule.validation import compile_response
+from ferrule.validation.serialize import compile_response
 
 from .options import resolve_default
 
