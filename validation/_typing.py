@@ -1,0 +1,162 @@
+"""Classifying annotations the way FastAPI does (startup only).
+
+Rules (FastAPI's inference, reimplemented):
+
+* ``Annotated[T, ...]`` is classified as ``T``; a union is classified by its
+  members (``Optional[T]`` is ``T | None``).
+* *Complex* types are read from the body: pydantic models, dataclasses,
+  mappings, ``UploadFile``, and sequences (``list``/``set``/``tuple``/
+  ``frozenset``/``deque``/``Sequence``, never ``str``/``bytes``). A union is
+  complex when any member is. Everything else is *scalar* (query by default).
+* A *scalar sequence* is a sequence of scalars, e.g. ``list[int]``; it is a
+  valid ``Query``/``Header`` type, read from repeated keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+from collections import deque
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from ferrule.asgi_core.forms import UploadFile as _BaseUploadFile
+
+__all__ = [
+    "is_bytes_or_optional_bytes",
+    "is_bytes_sequence",
+    "is_complex",
+    "is_scalar",
+    "is_scalar_sequence",
+    "is_sequence",
+    "is_upload",
+    "is_upload_sequence",
+    "model_of",
+    "strip_annotated",
+]
+
+_SEQUENCE_TYPES: tuple[type[Any], ...] = (list, tuple, set, frozenset, deque, Sequence)
+
+
+def _is_union(origin: Any) -> bool:
+    return origin is Union or origin is types.UnionType
+
+
+def _subclass(annotation: Any, bases: type[Any] | tuple[type[Any], ...]) -> bool:
+    try:
+        return isinstance(annotation, type) and issubclass(annotation, bases)
+    except TypeError:
+        return False
+
+
+def strip_annotated(annotation: Any) -> Any:
+    """``T`` for ``Annotated[T, ...]`` (nested ones too), else ``annotation``."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def _bare_is_sequence(annotation: Any) -> bool:
+    if _subclass(annotation, (str, bytes)):
+        return False
+    return _subclass(annotation, _SEQUENCE_TYPES)
+
+
+def is_sequence(annotation: Any) -> bool:
+    """Whether the value is read as a list of repeated keys (``list[int]``, ``Optional[set[str]]``)."""
+    annotation = strip_annotated(annotation)
+    origin = get_origin(annotation)
+    if _is_union(origin):
+        return any(is_sequence(arg) for arg in get_args(annotation))
+    return _bare_is_sequence(annotation) or _bare_is_sequence(origin)
+
+
+def _bare_is_complex(annotation: Any) -> bool:
+    return (
+        _subclass(annotation, (BaseModel, Mapping, _BaseUploadFile))
+        or _bare_is_sequence(annotation)
+        or (isinstance(annotation, type) and dataclasses.is_dataclass(annotation))
+    )
+
+
+def is_complex(annotation: Any) -> bool:
+    """Whether a parameter of this type is read from the body when it has no marker."""
+    annotation = strip_annotated(annotation)
+    origin = get_origin(annotation)
+    if _is_union(origin):
+        return any(is_complex(arg) for arg in get_args(annotation))
+    return (
+        _bare_is_complex(annotation)
+        or _bare_is_complex(origin)
+        or hasattr(origin, "__pydantic_core_schema__")
+        or hasattr(origin, "__get_pydantic_core_schema__")
+    )
+
+
+def is_scalar(annotation: Any) -> bool:
+    """The opposite of ``is_complex`` (``...`` counts as scalar for ``tuple[int, ...]``)."""
+    return annotation is Ellipsis or not is_complex(annotation)
+
+
+def is_scalar_sequence(annotation: Any) -> bool:
+    """A sequence whose items are scalars, or a union of those and scalars."""
+    annotation = strip_annotated(annotation)
+    origin = get_origin(annotation)
+    if _is_union(origin):
+        found = False
+        for arg in get_args(annotation):
+            if is_scalar_sequence(arg):
+                found = True
+            elif not is_scalar(arg):
+                return False
+        return found
+    return is_sequence(annotation) and all(is_scalar(arg) for arg in get_args(annotation))
+
+
+def model_of(annotation: Any) -> type[BaseModel] | None:
+    """The model class of ``Model`` or ``Optional[Model]``, else ``None``."""
+    annotation = strip_annotated(annotation)
+    if _is_union(get_origin(annotation)):
+        args = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if len(args) != 1 or len(get_args(annotation)) != 2:
+            return None
+        annotation = strip_annotated(args[0])
+    return annotation if _subclass(annotation, BaseModel) else None
+
+
+def is_upload(annotation: Any) -> bool:
+    """``UploadFile`` or a union holding it."""
+    annotation = strip_annotated(annotation)
+    if _subclass(annotation, _BaseUploadFile):
+        return True
+    if _is_union(get_origin(annotation)):
+        return any(_subclass(strip_annotated(arg), _BaseUploadFile) for arg in get_args(annotation))
+    return False
+
+
+def is_upload_sequence(annotation: Any) -> bool:
+    """``list[UploadFile]`` (or a union holding one)."""
+    annotation = strip_annotated(annotation)
+    if _is_union(get_origin(annotation)):
+        return any(is_upload_sequence(arg) for arg in get_args(annotation))
+    return is_sequence(annotation) and all(is_upload(arg) for arg in get_args(annotation))
+
+
+def is_bytes_or_optional_bytes(annotation: Any) -> bool:
+    """``bytes`` or a union holding ``bytes``: a ``File()`` of this type is read into memory."""
+    annotation = strip_annotated(annotation)
+    if _subclass(annotation, bytes):
+        return True
+    if _is_union(get_origin(annotation)):
+        return any(_subclass(strip_annotated(arg), bytes) for arg in get_args(annotation))
+    return False
+
+
+def is_bytes_sequence(annotation: Any) -> bool:
+    """``list[bytes]`` (or a union holding one)."""
+    annotation = strip_annotated(annotation)
+    if _is_union(get_origin(annotation)):
+        return any(is_bytes_sequence(arg) for arg in get_args(annotation))
+    return is_sequence(annotation) and all(is_bytes_or_optional_bytes(arg) for arg in get_args(annotation))

@@ -1,0 +1,402 @@
+"""Reading and validating the request body of one endpoint.
+
+Reading (once per request, FastAPI's rules):
+
+* Form bodies: when any body parameter is ``Form()``/``File()``, the body is
+  parsed with ``Request.form(limits=...)``. A body of another media type
+  gives an empty form (COMPAT(fastapi): Starlette ignores it), so required
+  fields are reported ``missing``.
+* Otherwise the bytes are read; an empty body is *absent*. JSON is decoded
+  when the media type is ``application/json`` or ``application/*+json``
+  (parameters and case ignored). With no ``Content-Type``, the body is
+  decoded as JSON only when ``strict_content_type`` is off. Any other body
+  stays ``bytes`` and is validated as such (which yields FastAPI's 422).
+* Decoding: pydantic-core's ``from_json`` first; when it refuses the input,
+  the stdlib decoder decides, so the outcome is the stdlib's (which accepts
+  BOMs, UTF-16/32 and lone surrogates). A ``json.JSONDecodeError`` is FastAPI's
+  ``json_invalid`` 422 entry (``loc: ["body", <pos>]``, ``ctx.error`` = the
+  stdlib's message); any other failure (bad UTF-8, too deep) is a 400.
+* Size: ``RequestConfig.max_body_size`` is set on the request before reading;
+  ``asgi_core`` raises ``PayloadTooLargeError`` (413).
+
+Shapes (FastAPI's ``embed`` rules): one body parameter that is not embedded
+is the whole body (``loc: ["body", ...]``). Several parameters, ``embed=True``
+or form fields are keys of one object (``loc: ["body", "<alias>", ...]``); a
+JSON body that is not an object then makes every one of them ``missing``. A
+single ``Form()`` pydantic model reads its fields from the form directly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import from_json
+
+from ferrule.asgi_core.exceptions import MalformedInputError, UnsupportedMediaTypeError
+from ferrule.asgi_core.forms import FormData, FormLimits, UploadFile
+from ferrule.asgi_core.request import Request
+
+from . import _typing
+from ._models import GroupField, GroupValidator, build_group
+from .errors import EndpointContext, RequestValidationError, missing_error
+from .fields import ParamField, is_json
+from .params import Body, Form
+
+__all__ = ["BodyValidator", "UNDEFINED", "compile_body", "should_embed"]
+
+
+class _Undefined:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNDEFINED"
+
+
+UNDEFINED: Final[Any] = _Undefined()
+"""The body was absent (empty)."""
+
+_SINGLE_KEY: Final = "\x00body"
+
+# Form field kinds.
+_SCALAR, _SEQUENCE, _BYTES, _BYTES_SEQUENCE = 0, 1, 2, 3
+
+
+def _is_form_model(field: ParamField) -> type[BaseModel] | None:
+    info = field.field_info
+    if not isinstance(info, Form) or info.embed or is_json(field.annotation):
+        return None
+    return _typing.model_of(field.annotation)
+
+
+def should_embed(fields: Sequence[ParamField]) -> bool:
+    """Whether the body is an object keyed by parameter alias (FastAPI's rule)."""
+    if not fields:
+        return False
+    if len({field.name for field in fields}) > 1:
+        return True
+    first = fields[0]
+    if _is_form_model(first) is not None and any(
+        _is_form_model(other) is None or other.annotation is not first.annotation for other in fields[1:]
+    ):
+        return True
+    if getattr(first.field_info, "embed", None):
+        return True
+    return isinstance(first.field_info, Form) and _is_form_model(first) is None
+
+
+def is_json_media_type(raw: bytes) -> bool:
+    """``application/json`` or ``application/*+json``, as Python's ``email`` module parses it."""
+    # COMPAT(fastapi): FastAPI reads the type with email.message.Message, which
+    # takes the text before the first ';', lowercased and stripped, and treats
+    # anything without exactly one '/' as text/plain.
+    media = raw.split(b";", 1)[0].strip().lower()
+    if media == b"application/json":
+        return True
+    if media.count(b"/") != 1:
+        return False
+    main, sub = media.split(b"/")
+    return main.strip() == b"application" and (sub.strip() == b"json" or sub.strip().endswith(b"+json"))
+
+
+def decode_json(raw: bytes, endpoint_ctx: EndpointContext | None) -> Any:
+    """Decode a JSON body with the stdlib's outcome (see the module docstring).
+
+    Raises:
+        RequestValidationError: FastAPI's ``json_invalid`` entry.
+        MalformedInputError: the body cannot be decoded at all (400).
+    """
+    try:
+        return from_json(raw)
+    except ValueError:
+        pass
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "json_invalid",
+                    "loc": ("body", exc.pos),
+                    "msg": "JSON decode error",
+                    "input": {},
+                    "ctx": {"error": exc.msg},
+                }
+            ],
+            body=exc.doc,
+            endpoint_ctx=endpoint_ctx,
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        # COMPAT(fastapi): its message for a body it cannot parse.
+        raise MalformedInputError("There was an error parsing the body") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class _FormModel:
+    key: str
+    optional: bool
+    fields: tuple[tuple[str, bool], ...]
+    own_names: frozenset[str]
+    keeps_extras: bool
+
+
+class BodyValidator:
+    """Reads and validates the body of one endpoint (built by ``compile_body``)."""
+
+    __slots__ = (
+        "fields",
+        "indices",
+        "group",
+        "embed",
+        "is_form",
+        "media_type",
+        "strict_content_type",
+        "max_body_size",
+        "form_limits",
+        "endpoint_ctx",
+        "_form_fields",
+        "_form_models",
+    )
+
+    def __init__(
+        self,
+        fields: tuple[ParamField, ...],
+        indices: tuple[int, ...],
+        group: GroupValidator,
+        *,
+        embed: bool,
+        is_form: bool,
+        media_type: str,
+        strict_content_type: bool,
+        max_body_size: int | None,
+        form_limits: FormLimits,
+        endpoint_ctx: EndpointContext | None,
+        form_fields: tuple[tuple[str, str, int], ...],
+        form_models: dict[str, _FormModel],
+    ) -> None:
+        self.fields = fields
+        self.indices = indices
+        self.group = group
+        self.embed = embed
+        self.is_form = is_form
+        self.media_type = media_type
+        self.strict_content_type = strict_content_type
+        self.max_body_size = max_body_size
+        self.form_limits = form_limits
+        self.endpoint_ctx = endpoint_ctx
+        self._form_fields = form_fields
+        self._form_models = form_models
+
+    async def read(self, request: Request) -> Any:
+        """The body as validation sees it: decoded JSON, ``FormData``, ``bytes`` or ``UNDEFINED``."""
+        request.max_body_size = self.max_body_size
+        if self.is_form:
+            try:
+                return await request.form(limits=self.form_limits)
+            except UnsupportedMediaTypeError:
+                return FormData()
+        raw = await request.body()
+        if not raw:
+            return UNDEFINED
+        content_type = request.headers.get_raw(b"content-type")
+        if content_type == b"application/json":
+            pass
+        elif not content_type:
+            if self.strict_content_type:
+                return raw
+        elif not is_json_media_type(content_type):
+            return raw
+        return decode_json(raw, self.endpoint_ctx)
+
+    async def run(self, body: Any, out: list[Any]) -> list[dict[str, Any]] | None:
+        """Validate ``body`` into ``out`` (by field index); return the errors, if any."""
+        if self.is_form:
+            data: Any = await self._form_input(body if isinstance(body, FormData) else FormData())
+        elif not self.embed:
+            data = {} if body is UNDEFINED else {_SINGLE_KEY: body}
+        elif type(body) is dict:
+            data = body
+        elif body is UNDEFINED or isinstance(body, bytes):
+            data = {}
+        else:
+            # COMPAT(fastapi): a JSON body that is not an object has none of the keys.
+            return [missing_error(("body", field.alias)) for field in self.fields]
+        try:
+            result = self.group.validate(data)[0]
+        except ValidationError as exc:
+            return self._errors(exc)
+        for index, value in zip(self.indices, result.values()):
+            out[index] = value
+        return None
+
+    def _errors(self, exc: ValidationError) -> list[dict[str, Any]]:
+        errors: list[dict[str, Any]] = []
+        for error in exc.errors(include_url=False):
+            loc = error["loc"]
+            if loc and (loc[0] == _SINGLE_KEY or loc[0] in self._form_models):
+                loc = loc[1:]
+                if not loc and error["type"] == "missing":
+                    error["input"] = None
+            elif len(loc) == 1 and error["type"] == "missing":
+                error["input"] = None
+            error["loc"] = ("body", *loc)
+            errors.append(dict(error))
+        return errors
+
+    async def _form_input(self, form: FormData) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for key, alias, kind in self._form_fields:
+            value = await _form_value(form, alias, kind)
+            if value is not UNDEFINED:
+                data[key] = value
+        for spec in self._form_models.values():
+            if spec.optional and not (
+                spec.own_names.intersection(form) or (spec.keeps_extras and len(form) > 0)
+            ):
+                continue
+            sub: dict[str, Any] = {}
+            for alias, sequence in spec.fields:
+                value = await _form_value(form, alias, _SEQUENCE if sequence else _SCALAR)
+                if value is not UNDEFINED:
+                    sub[alias] = value
+            grouped: dict[str, list[Any]] = {}
+            for name, item in form.multi_items():
+                if name not in spec.own_names:
+                    grouped.setdefault(name, []).append(item)
+            for name, items in grouped.items():
+                sub[name] = items[0] if len(items) == 1 else items
+            data[spec.key] = sub
+        return data
+
+
+def _empty_upload(value: Any) -> bool:
+    # Browsers send an empty filename and no content when no file was chosen.
+    return isinstance(value, UploadFile) and value.filename == "" and value.size == 0
+
+
+async def _read_upload(upload: UploadFile) -> bytes:
+    # Read without moving the position, so another parameter can read it too.
+    position = upload.file.tell()
+    try:
+        return await upload.read()
+    finally:
+        await upload.seek(position)
+
+
+async def _form_value(form: FormData, alias: str, kind: int) -> Any:
+    if kind == _SEQUENCE or kind == _BYTES_SEQUENCE:
+        values: list[Any] = [item for item in form.getlist(alias) if not _empty_upload(item)]
+        if not values:
+            return UNDEFINED
+        if kind == _BYTES_SEQUENCE:
+            values = [await _read_upload(v) if isinstance(v, UploadFile) else v for v in values]
+        return values
+    value = form.get(alias)
+    if value is None or value == "" or _empty_upload(value):
+        return UNDEFINED
+    if kind == _BYTES and isinstance(value, UploadFile):
+        return await _read_upload(value)
+    return value
+
+
+def _body_media_type(fields: Sequence[ParamField], embed: bool) -> str:
+    """The media type OpenAPI shows for the body (FastAPI's choice)."""
+    if not embed:
+        return str(getattr(fields[0].field_info, "media_type", "application/json"))
+    from .params import File
+
+    infos = [field.field_info for field in fields]
+    if any(isinstance(info, File) for info in infos):
+        return "multipart/form-data"
+    kind: type[Body] = Form if any(isinstance(info, Form) for info in infos) else Body
+    types = [str(info.media_type) for info in infos if isinstance(info, kind)]
+    if kind is Form and "multipart/form-data" in types:
+        return "multipart/form-data"
+    if len(set(types)) == 1:
+        return types[0]
+    return "application/x-www-form-urlencoded" if kind is Form else "application/json"
+
+
+def compile_body(
+    items: Sequence[tuple[int, ParamField]],
+    *,
+    name: str,
+    strict_content_type: bool,
+    max_body_size: int | None,
+    form_limits: FormLimits,
+    endpoint_ctx: EndpointContext | None,
+) -> BodyValidator:
+    """Build the body validator from the body parameters' ``(index in fields, field)`` pairs."""
+    fields = tuple(field for _, field in items)
+    embed = should_embed(fields)
+    is_form = any(isinstance(field.field_info, Form) for field in fields)
+    group_fields: list[GroupField] = []
+    form_fields: list[tuple[str, str, int]] = []
+    form_models: dict[str, _FormModel] = {}
+    for position, field in enumerate(fields):
+        model = _is_form_model(field) if is_form else None
+        if model is not None:
+            key = f"\x00form{position}"
+            form_models[key] = _form_model(key, field, model)
+        elif not embed:
+            key = _SINGLE_KEY
+        else:
+            key = field.alias
+            if is_form:
+                form_fields.append((key, field.alias, _form_kind(field)))
+        info = field.field_info
+        group_fields.append(
+            GroupField(
+                key=key,
+                annotation=field.annotation,
+                field_kwargs=getattr(info, "field_kwargs", {}),
+                default=info.default,
+                default_factory=info.default_factory,
+                what=f"body parameter {field.name!r} of {field.owner}",
+            )
+        )
+    group = build_group(f"{name}_body", group_fields, arbitrary_types=is_form)
+    return BodyValidator(
+        fields,
+        tuple(index for index, _ in items),
+        group,
+        embed=embed,
+        is_form=is_form,
+        media_type=_body_media_type(fields, embed),
+        strict_content_type=strict_content_type,
+        max_body_size=max_body_size,
+        form_limits=form_limits,
+        endpoint_ctx=endpoint_ctx,
+        form_fields=tuple(form_fields),
+        form_models=form_models,
+    )
+
+
+def _form_kind(field: ParamField) -> int:
+    from .params import File
+
+    sequence = not is_json(field.annotation) and _typing.is_sequence(field.annotation)
+    if isinstance(field.field_info, File):
+        if _typing.is_bytes_or_optional_bytes(field.annotation):
+            return _BYTES
+        if _typing.is_bytes_sequence(field.annotation):
+            return _BYTES_SEQUENCE
+    return _SEQUENCE if sequence else _SCALAR
+
+
+def _form_model(key: str, field: ParamField, model: type[BaseModel]) -> _FormModel:
+    entries: list[tuple[str, bool]] = []
+    for field_name, info in model.model_fields.items():
+        alias = info.validation_alias if isinstance(info.validation_alias, str) else None
+        alias = alias or info.alias or field_name
+        entries.append((alias, _typing.is_sequence(info.annotation)))
+    return _FormModel(
+        key=key,
+        optional=_typing.strip_annotated(field.annotation) is not model,
+        fields=tuple(entries),
+        own_names=frozenset(alias for alias, _ in entries),
+        keeps_extras=model.model_config.get("extra") in ("allow", "forbid"),
+    )

@@ -1,0 +1,175 @@
+"""Validation errors: the exceptions, their 422 shape, and the endpoint context.
+
+Rules:
+
+* ``errors()`` returns pydantic's error dicts, FastAPI-shaped: ``type``,
+  ``loc`` (a tuple whose first item is the location: ``"path"``, ``"query"``,
+  ``"header"``, ``"cookie"``, ``"body"``, or ``"response"``), ``msg``,
+  ``input``, and ``ctx`` when pydantic gave one. Pydantic's ``url`` key is
+  never present.
+* The default handler answers 422 with ``{"detail": jsonable_encoder(errors)}``:
+  tuples become lists and exception objects in ``ctx`` become ``{}``, exactly
+  as FastAPI renders them.
+* ``str(exc)`` is FastAPI's: a count, one line per error, then the endpoint's
+  file, line, function and ``METHOD /path`` (for logs).
+* Building error dicts only happens when validation failed: nothing here runs
+  on the happy path.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ferrule.asgi_core.request import HTTPConnection
+from ferrule.asgi_core.response import JSONResponse
+
+__all__ = [
+    "EndpointContext",
+    "RequestValidationError",
+    "ResponseValidationError",
+    "ValidationException",
+    "WebSocketRequestValidationError",
+    "request_validation_exception_handler",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointContext:
+    """Where an endpoint lives, for error messages and logs (built once per endpoint).
+
+    Attributes:
+        function: the endpoint's ``__qualname__`` (or ``__name__``).
+        file: its source file, when known.
+        line: the line of its ``def``, when known.
+        method_path: e.g. ``"GET /items/{item_id}"``.
+    """
+
+    function: str
+    file: str | None = None
+    line: int | None = None
+    method_path: str = ""
+
+    @classmethod
+    def from_callable(cls, call: Any, method_path: str = "") -> EndpointContext:
+        """Build the context of ``call``; unknown file/line stay ``None`` (never raises)."""
+        target = inspect.unwrap(call) if callable(call) else call
+        name = getattr(target, "__name__", None) or type(target).__name__
+        try:
+            file = inspect.getsourcefile(target)
+        except TypeError:
+            file = None
+        try:
+            line: int | None = inspect.getsourcelines(target)[1]
+        except (OSError, TypeError):
+            line = None
+        return cls(function=name, file=file, line=line, method_path=method_path)
+
+    def as_dict(self) -> dict[str, Any]:
+        """FastAPI's ``EndpointContext`` dict (``function``, ``path``, ``file``, ``line``)."""
+        ctx: dict[str, Any] = {"function": self.function}
+        if self.file is not None:
+            ctx["file"] = self.file
+        if self.line is not None:
+            ctx["line"] = self.line
+        if self.method_path:
+            ctx["path"] = self.method_path
+        return ctx
+
+
+class ValidationException(Exception):
+    """Base class of ferrule's validation errors (FastAPI's name).
+
+    Args:
+        errors: the FastAPI-shaped error dicts.
+        endpoint_ctx: where the failing endpoint lives.
+    """
+
+    def __init__(self, errors: Sequence[Any], *, endpoint_ctx: EndpointContext | None = None) -> None:
+        super().__init__(errors)
+        self._errors = list(errors)
+        self.endpoint_ctx = endpoint_ctx
+        self.endpoint_function = endpoint_ctx.function if endpoint_ctx else None
+        self.endpoint_path = endpoint_ctx.method_path or None if endpoint_ctx else None
+        self.endpoint_file = endpoint_ctx.file if endpoint_ctx else None
+        self.endpoint_line = endpoint_ctx.line if endpoint_ctx else None
+
+    def errors(self) -> list[Any]:
+        """The error dicts (``type``, ``loc``, ``msg``, ``input``, ``ctx`` when present)."""
+        return self._errors
+
+    def _format_endpoint_context(self) -> str:
+        if not (self.endpoint_file and self.endpoint_line and self.endpoint_function):
+            return f"\n  Endpoint: {self.endpoint_path}" if self.endpoint_path else ""
+        text = f'\n  File "{self.endpoint_file}", line {self.endpoint_line}, in {self.endpoint_function}'
+        if self.endpoint_path:
+            text += f"\n    {self.endpoint_path}"
+        return text
+
+    def __str__(self) -> str:
+        count = len(self._errors)
+        lines = [f"{count} validation error{'s' if count != 1 else ''}:\n"]
+        lines.extend(f"  {error}\n" for error in self._errors)
+        lines.append(self._format_endpoint_context())
+        return "".join(lines).rstrip()
+
+
+class RequestValidationError(ValidationException):
+    """The request's parameters or body are invalid: a 422.
+
+    Attributes:
+        body: the request body as received (decoded JSON, ``FormData``, raw
+            bytes, or the undecodable text for invalid JSON); ``None`` when
+            there was none.
+    """
+
+    def __init__(
+        self,
+        errors: Sequence[Any],
+        *,
+        body: Any = None,
+        endpoint_ctx: EndpointContext | None = None,
+    ) -> None:
+        super().__init__(errors, endpoint_ctx=endpoint_ctx)
+        self.body = body
+
+
+class WebSocketRequestValidationError(ValidationException):
+    """A WebSocket's path, query, header or cookie parameters are invalid."""
+
+
+class ResponseValidationError(ValidationException):
+    """The endpoint returned data that breaks its response model: a 500.
+
+    Attributes:
+        body: the value the endpoint returned.
+    """
+
+    def __init__(
+        self,
+        errors: Sequence[Any],
+        *,
+        body: Any = None,
+        endpoint_ctx: EndpointContext | None = None,
+    ) -> None:
+        super().__init__(errors, endpoint_ctx=endpoint_ctx)
+        self.body = body
+
+
+async def request_validation_exception_handler(
+    request: HTTPConnection, exc: RequestValidationError
+) -> JSONResponse:
+    """The default handler: 422 with ``{"detail": [...errors...]}``, FastAPI's body."""
+    from .encoders import jsonable_encoder
+
+    return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+
+
+# --- building error dicts (cold path only) -----------------------------------
+
+
+def missing_error(loc: tuple[Any, ...]) -> dict[str, Any]:
+    """FastAPI's error for an absent required value (its ``input`` is ``None``)."""
+    return {"type": "missing", "loc": loc, "msg": "Field required", "input": None}
