@@ -106,6 +106,7 @@ class StreamingResponse(Response):
                 raise ValueError(f"on_error must be 'raise' or 'end', got {on_error!r}")
             self.on_error = on_error
         self.endpoint_ctx = endpoint_ctx
+        self._called = False
         self.outcome: Outcome | None = None
         """How the last call ended; ``None`` until it did."""
         self.init_headers(headers)
@@ -130,6 +131,9 @@ class StreamingResponse(Response):
 
     # Hooks for subclasses whose chunks come from somewhere else (SSE's pump).
 
+    _chunks_checkpoint = False
+    """True when every step of ``_chunks()`` already yields to the event loop."""
+
     def _chunks(self) -> AsyncIterator[Any]:
         return self.source.iterator
 
@@ -140,6 +144,12 @@ class StreamingResponse(Response):
         return False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._called:
+            raise RuntimeError(
+                f"{type(self).__name__} already sent: a streaming response can be sent once "
+                "(its iterator is consumed); build a new response per request"
+            )
+        self._called = True
         error: Exception | None = None
         try:
             if scope.get("method") == "HEAD" or status_has_no_body(self.status_code):
@@ -209,7 +219,8 @@ class StreamingResponse(Response):
                     await checked_send({"type": "http.response.body", "body": encode(chunk), "more_body": True})
                     # A generator and a send that never suspend would starve the
                     # watcher (and everything else): yield to the loop once per chunk.
-                    await checkpoint()
+                    if not self._chunks_checkpoint:
+                        await checkpoint()
                 await checked_send(_END_OF_BODY)
                 finished = True
             except _ClientGone:

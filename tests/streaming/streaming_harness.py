@@ -1,0 +1,92 @@
+"""A hand-written ASGI client for driving streaming responses directly."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+
+from ferrule.asgi_core.types import Message, Scope
+
+
+def http_scope(method: str = "GET") -> Scope:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": method,
+        "path": "/stream",
+        "headers": [],
+    }
+
+
+class Client:
+    """Records what the app sends; ``disconnect()`` makes ``receive`` report the client gone.
+
+    Args:
+        on_body: awaited after each body message is recorded (drives the test).
+        send_raises_after: once this many body messages were recorded, ``send``
+            raises ``OSError`` as an ASGI 2.4 server does for a gone client.
+    """
+
+    def __init__(
+        self,
+        on_body: Callable[[Client, bytes], Awaitable[None]] | None = None,
+        send_raises_after: int | None = None,
+    ) -> None:
+        self.messages: list[Message] = []
+        self.on_body = on_body
+        self.send_raises_after = send_raises_after
+        self._gone: anyio.Event | None = None
+        self.receive_calls = 0
+
+    @property
+    def gone(self) -> anyio.Event:
+        if self._gone is None:
+            self._gone = anyio.Event()
+        return self._gone
+
+    def disconnect(self) -> None:
+        self.gone.set()
+
+    async def receive(self) -> Message:
+        self.receive_calls += 1
+        await self.gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.body" and self.send_raises_after is not None:
+            if len(self.chunks) >= self.send_raises_after:
+                raise OSError("client disconnected")
+        self.messages.append(message)
+        if message["type"] == "http.response.body" and self.on_body is not None:
+            await self.on_body(self, message["body"])
+
+    @property
+    def start(self) -> Message:
+        assert self.messages and self.messages[0]["type"] == "http.response.start"
+        return self.messages[0]
+
+    @property
+    def headers(self) -> dict[bytes, bytes]:
+        return dict(self.start["headers"])
+
+    @property
+    def chunks(self) -> list[bytes]:
+        """Non-empty body chunks, in order."""
+        return [m["body"] for m in self.messages if m["type"] == "http.response.body" and m["body"]]
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+    @property
+    def finished(self) -> bool:
+        """True when the last message ends the body (``more_body`` false)."""
+        last = self.messages[-1] if self.messages else None
+        return (
+            last is not None
+            and last["type"] == "http.response.body"
+            and not last.get("more_body", False)
+        )

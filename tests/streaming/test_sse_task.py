@@ -1,0 +1,486 @@
+"""EventSourceResponse and its pump: keepalives, disconnects, backpressure, errors, lifetime."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import threading
+import tracemalloc
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
+from typing import Any
+
+import anyio
+import pytest
+from pydantic import BaseModel, TypeAdapter
+
+from ferrule.asgi_core.background import BackgroundTask
+from ferrule.streaming import (
+    DEFAULT_ERROR_EVENT,
+    KEEPALIVE_COMMENT,
+    EventSourceResponse,
+    ServerSentEvent,
+    encode_event,
+    jsonable_json,
+)
+from sse_reference import Dispatched, parse
+from ferrule.asgi_core.types import Message
+from streaming_harness import Client, http_scope
+
+pytestmark = pytest.mark.anyio
+
+PING = KEEPALIVE_COMMENT
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+class Item(BaseModel):
+    name: str
+    price: float
+
+
+_item_adapter: TypeAdapter[Item] = TypeAdapter(Item)
+
+
+def encode_item(value: Any) -> bytes:
+    """What routing passes for ``AsyncIterable[Item]``: validate, then dump JSON."""
+    return _item_adapter.dump_json(_item_adapter.validate_python(value))
+
+
+class Life:
+    def __init__(self) -> None:
+        self.finalized = 0
+        self.cancelled_inside = 0
+        self.disconnects = 0
+        self.background_runs = 0
+
+    def on_disconnect(self) -> None:
+        self.disconnects += 1
+
+    def background(self) -> None:
+        self.background_runs += 1
+
+
+async def test_headers_and_encoded_items() -> None:
+    async def gen() -> AsyncIterator[Any]:
+        yield {"name": "a", "price": 1}
+        yield Item(name="b", price=2.5)
+        yield ServerSentEvent(raw_data="raw\nlines", event="note", id="9")
+
+    client = Client()
+    response = EventSourceResponse(gen(), encode_item=encode_item, headers={"cache-control": "no-store"})
+    await response(http_scope(), client.receive, client.send)
+    assert client.headers[b"content-type"] == b"text/event-stream; charset=utf-8"
+    assert client.headers[b"cache-control"] == b"no-store"  # the caller's header wins
+    assert client.headers[b"x-accel-buffering"] == b"no"
+    assert client.chunks == [
+        b'data: {"name":"a","price":1.0}\n\n',
+        b'data: {"name":"b","price":2.5}\n\n',
+        b"event: note\ndata: raw\ndata: lines\nid: 9\n\n",
+    ]
+    assert client.finished and response.outcome == "complete"
+    assert client.headers == dict(EventSourceResponse([]).raw_headers) | {b"cache-control": b"no-store"}
+
+
+async def test_passthrough_without_encode_item() -> None:
+    client = Client()
+    content = ["data: pre-framed\n\n", b": raw bytes\n\n", {"k": [1]}, ServerSentEvent(data="s")]
+    await EventSourceResponse(content)(http_scope(), client.receive, client.send)
+    assert client.chunks == [b"data: pre-framed\n\n", b": raw bytes\n\n", b'data: {"k": [1]}\n\n', b'data: "s"\n\n']
+
+
+async def test_retry_is_sent_once_first() -> None:
+    client = Client()
+    await EventSourceResponse([1, 2], encode_item=jsonable_json, retry=2500)(http_scope(), client.receive, client.send)
+    assert client.chunks == [b"retry: 2500\n\n", b"data: 1\n\n", b"data: 2\n\n"]
+    assert parse(client.body).retries == [2500]
+
+
+async def test_pings_fill_idle_gaps_and_the_generator_is_never_cancelled() -> None:
+    life = Life()
+    go = anyio.Event()
+
+    async def gen() -> AsyncIterator[int]:
+        yield 1
+        try:
+            await go.wait()  # idle across several ping intervals
+        except BaseException:
+            life.cancelled_inside += 1
+            raise
+        yield 2
+
+    async def on_body(client: Client, body: bytes) -> None:
+        if client.chunks.count(PING) == 3:
+            go.set()
+
+    client = Client(on_body=on_body)
+    response = EventSourceResponse(gen(), encode_item=jsonable_json, ping_interval=0.05)
+    with anyio.fail_after(5):
+        await response(http_scope(), client.receive, client.send)
+    first, *middle, last = client.chunks
+    assert (first, last) == (b"data: 1\n\n", b"data: 2\n\n")
+    assert len(middle) >= 3 and set(middle) == {PING}
+    assert life.cancelled_inside == 0
+    # Every chunk is whole events or a ping: a client sees exactly the two events.
+    assert parse(client.body).events == [Dispatched("message", "1", ""), Dispatched("message", "2", "")]
+    assert parse(client.body).comments == ["ping"] * len(middle)
+
+
+async def test_no_pings_when_items_keep_coming() -> None:
+    async def gen() -> AsyncIterator[int]:
+        for i in range(300):
+            yield i
+
+    client = Client()
+    await EventSourceResponse(gen(), encode_item=jsonable_json, ping_interval=1.0)(
+        http_scope(), client.receive, client.send
+    )
+    assert PING not in client.chunks
+    assert len(client.chunks) == 300
+
+
+async def test_ping_waits_for_an_event_boundary_in_raw_mode() -> None:
+    go = anyio.Event()
+
+    async def gen() -> AsyncIterator[bytes]:
+        yield b"data: half an event\n"
+        await anyio.sleep(0.2)  # four ping intervals inside an open event: none may be sent
+        yield b"\n"
+        await go.wait()
+        yield b"data: next\n\n"
+
+    async def on_body(client: Client, body: bytes) -> None:
+        if body == PING:
+            go.set()
+
+    client = Client(on_body=on_body)
+    with anyio.fail_after(5):
+        await EventSourceResponse(gen(), ping_interval=0.05)(http_scope(), client.receive, client.send)
+    assert client.chunks[:3] == [b"data: half an event\n", b"\n", PING]
+    assert client.chunks[-1] == b"data: next\n\n"
+    assert [e.data for e in parse(client.body).events] == ["half an event", "next"]
+
+
+async def test_idle_stream_closed_after_max_keepalives() -> None:
+    life = Life()
+
+    async def gen() -> AsyncIterator[int]:
+        try:
+            yield 1
+            await anyio.sleep_forever()
+            yield 2
+        finally:
+            life.finalized += 1
+
+    client = Client()
+    response = EventSourceResponse(gen(), encode_item=jsonable_json, ping_interval=0.03, max_keepalives=2)
+    with anyio.fail_after(5):
+        await response(http_scope(), client.receive, client.send)
+    assert client.chunks == [b"data: 1\n\n", PING, PING]
+    assert client.finished and response.outcome == "complete"
+    assert life.finalized == 1
+
+
+@pytest.mark.parametrize("kind", ["async", "sync"])
+async def test_disconnect_mid_stream(kind: str) -> None:
+    life = Life()
+    before = len(asyncio.all_tasks())
+
+    async def agen() -> AsyncIterator[int]:
+        try:
+            i = 0
+            while True:
+                i += 1
+                yield i
+        finally:
+            life.finalized += 1
+
+    def sgen() -> Iterator[int]:
+        try:
+            yield from range(1, 10**9)
+        finally:
+            life.finalized += 1
+
+    async def on_body(client: Client, body: bytes) -> None:
+        if len(client.chunks) == 3:
+            client.disconnect()
+
+    client = Client(on_body=on_body)
+    response = EventSourceResponse(
+        agen() if kind == "async" else sgen(),
+        encode_item=jsonable_json,
+        on_disconnect=life.on_disconnect,
+        background=BackgroundTask(life.background),
+    )
+    with anyio.fail_after(5):
+        await response(http_scope(), client.receive, client.send)
+    assert response.outcome == "disconnected"
+    assert life.finalized == 1
+    assert life.disconnects == 1
+    assert life.background_runs == 0
+    assert not client.finished
+    assert len(asyncio.all_tasks()) == before
+
+
+async def test_disconnect_while_idle_with_pings_running() -> None:
+    life = Life()
+    before = len(asyncio.all_tasks())
+
+    async def gen() -> AsyncIterator[int]:
+        try:
+            yield 1
+            await anyio.sleep_forever()
+            yield 2
+        finally:
+            life.finalized += 1
+
+    async def on_body(client: Client, body: bytes) -> None:
+        if body == PING:
+            client.disconnect()
+
+    client = Client(on_body=on_body)
+    response = EventSourceResponse(
+        gen(), encode_item=jsonable_json, ping_interval=0.03, on_disconnect=life.on_disconnect
+    )
+    with anyio.fail_after(5):
+        await response(http_scope(), client.receive, client.send)
+    assert client.chunks[:2] == [b"data: 1\n\n", PING]
+    assert (life.finalized, life.disconnects) == (1, 1)
+    assert len(asyncio.all_tasks()) == before
+
+
+async def test_oserror_on_send_ends_quietly() -> None:
+    life = Life()
+
+    async def gen() -> AsyncIterator[int]:
+        try:
+            for i in range(1000):
+                yield i
+        finally:
+            life.finalized += 1
+
+    client = Client(send_raises_after=5)
+    response = EventSourceResponse(gen(), encode_item=jsonable_json, on_disconnect=life.on_disconnect)
+    await response(http_scope(), client.receive, client.send)
+    assert len(client.chunks) == 5
+    assert (response.outcome, life.finalized, life.disconnects) == ("disconnected", 1, 1)
+
+
+async def test_backpressure_keeps_memory_flat() -> None:
+    """A 100,000-event generator behind a slow reader stays a few events ahead of it."""
+    total, read_before_leaving = 100_000, 3_000
+    produced = sent = max_ahead = 0
+    life = Life()
+
+    async def gen() -> AsyncIterator[int]:
+        nonlocal produced
+        try:
+            for i in range(total):
+                produced += 1
+                yield i
+        finally:
+            life.finalized += 1
+
+    client = Client()
+
+    async def slow_send(message: Message) -> None:
+        nonlocal sent, max_ahead
+        if message["type"] != "http.response.body":
+            return
+        sent += 1
+        if sent % 500 == 0:
+            # Stall until every other task is parked: the producer got every chance to run ahead.
+            await anyio.wait_all_tasks_blocked()
+        max_ahead = max(max_ahead, produced - sent)
+        if sent == read_before_leaving:
+            client.disconnect()
+
+    # ~1 KB per event: buffering the whole generator would take ~100 MB.
+    response = EventSourceResponse(gen(), encode_item=lambda i: b"x" * 1000, ping_interval=None)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        baseline = tracemalloc.get_traced_memory()[0]
+        with anyio.fail_after(20):
+            await response(http_scope(), client.receive, slow_send)
+        peak = tracemalloc.get_traced_memory()[1] - baseline
+    finally:
+        tracemalloc.stop()
+    assert sent >= read_before_leaving and response.outcome == "disconnected"
+    assert max_ahead <= 4  # two buffers of one, plus one frame in each task's hands
+    assert produced < read_before_leaving + 5
+    assert peak < 100_000  # a few frames, not 3,000 (3 MB) nor 100,000 (100 MB)
+    assert life.finalized == 1
+
+
+async def test_generator_error_ends_stream_with_optional_error_event(caplog: pytest.LogCaptureFixture) -> None:
+    life = Life()
+
+    async def gen() -> AsyncIterator[int]:
+        try:
+            yield 1
+            yield 2
+            raise RuntimeError("upstream exploded")
+        finally:
+            life.finalized += 1
+
+    client = Client()
+    response = EventSourceResponse(
+        gen(),
+        encode_item=jsonable_json,
+        error_event=True,
+        endpoint_ctx="GET /events -> app:events (app.py:10)",
+        background=BackgroundTask(life.background),
+    )
+    with caplog.at_level(logging.ERROR, logger="ferrule.streaming"):
+        await response(http_scope(), client.receive, client.send)  # no exception: no 500
+    assert client.chunks == [b"data: 1\n\n", b"data: 2\n\n", encode_event(DEFAULT_ERROR_EVENT)]
+    assert client.chunks[-1] == b'event: error\ndata: {"detail": "Internal Server Error"}\n\n'
+    assert client.finished and response.outcome == "failed"
+    assert (life.finalized, life.background_runs) == (1, 0)
+    [record] = caplog.records
+    assert "GET /events -> app:events (app.py:10)" in record.getMessage()
+    assert "upstream exploded" in record.getMessage()
+    assert record.exc_info is not None and record.exc_info[0] is RuntimeError
+
+
+async def test_bad_item_ends_stream_without_error_event_by_default(caplog: pytest.LogCaptureFixture) -> None:
+    def gen() -> Iterator[Any]:
+        yield {"name": "ok", "price": 1}
+        yield {"name": "bad", "price": "not a number"}
+        yield {"name": "never", "price": 3}
+
+    client = Client()
+    with caplog.at_level(logging.ERROR, logger="ferrule.streaming"):
+        await EventSourceResponse(gen(), encode_item=encode_item)(http_scope(), client.receive, client.send)
+    assert client.chunks == [b'data: {"name":"ok","price":1.0}\n\n']
+    assert client.finished
+    assert "ValidationError" in caplog.records[0].getMessage()
+
+
+async def test_custom_error_event() -> None:
+    async def gen() -> AsyncIterator[int]:
+        raise KeyError("x")
+        yield 1
+
+    client = Client()
+    error = ServerSentEvent(event="failed", raw_data="try later", retry=10_000)
+    await EventSourceResponse(gen(), encode_item=jsonable_json, error_event=error)(
+        http_scope(), client.receive, client.send
+    )
+    assert client.chunks == [b"event: failed\ndata: try later\nretry: 10000\n\n"]
+
+
+async def test_sync_generator_iterated_in_a_worker_thread() -> None:
+    threads: set[int] = set()
+
+    def gen() -> Iterator[int]:
+        for i in range(3):
+            threads.add(threading.get_ident())
+            yield i
+
+    client = Client()
+    await EventSourceResponse(gen(), encode_item=jsonable_json)(http_scope(), client.receive, client.send)
+    assert client.chunks == [b"data: 0\n\n", b"data: 1\n\n", b"data: 2\n\n"]
+    assert threads and threading.get_ident() not in threads
+
+
+async def test_head_sends_headers_only_and_never_starts_the_generator() -> None:
+    started = False
+
+    async def gen() -> AsyncIterator[int]:
+        nonlocal started
+        started = True
+        yield 1
+
+    client = Client()
+    response = EventSourceResponse(gen(), encode_item=jsonable_json, retry=100)
+    await response(http_scope("HEAD"), client.receive, client.send)
+    assert client.chunks == [] and client.finished and not started
+    assert response.source.closed
+
+
+async def test_entered_on_an_exit_stack_the_pump_lives_with_the_request() -> None:
+    life = Life()
+    before = len(asyncio.all_tasks())
+
+    async def gen() -> AsyncIterator[int]:
+        try:
+            for i in range(3):
+                yield i
+        finally:
+            life.finalized += 1
+
+    client = Client()
+    async with AsyncExitStack() as stack:
+        response = await stack.enter_async_context(EventSourceResponse(gen(), encode_item=jsonable_json))
+        assert len(asyncio.all_tasks()) == before + 2  # producer and forwarder
+        await response(http_scope(), client.receive, client.send)
+        assert life.finalized == 1  # finalized before the call returned
+    assert len(client.chunks) == 3 and client.finished
+    assert len(asyncio.all_tasks()) == before
+
+
+async def test_exit_stack_closes_a_response_that_was_never_sent() -> None:
+    life = Life()
+
+    async def gen() -> AsyncIterator[int]:
+        try:
+            while True:
+                yield 1
+        finally:
+            life.finalized += 1
+
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(EventSourceResponse(gen(), encode_item=jsonable_json))
+        await anyio.wait_all_tasks_blocked()  # the producer is parked on the full buffer
+    assert life.finalized == 1
+
+
+async def test_exit_stack_disconnect_calls_hook_after_finalizing() -> None:
+    order: list[str] = []
+
+    async def gen() -> AsyncIterator[int]:
+        try:
+            while True:
+                yield 1
+        finally:
+            order.append("finally")
+
+    async def on_body(client: Client, body: bytes) -> None:
+        client.disconnect()
+
+    client = Client(on_body=on_body)
+    async with AsyncExitStack() as stack:
+        response = await stack.enter_async_context(
+            EventSourceResponse(gen(), encode_item=jsonable_json, on_disconnect=lambda: order.append("hook"))
+        )
+        with anyio.fail_after(5):
+            await response(http_scope(), client.receive, client.send)
+        assert order == ["finally", "hook"]
+
+
+async def test_a_response_streams_once() -> None:
+    response = EventSourceResponse([1], encode_item=jsonable_json)
+    client = Client()
+    await response(http_scope(), client.receive, client.send)
+    with pytest.raises(RuntimeError, match="EventSourceResponse already sent: a streaming response can be sent once"):
+        await response(http_scope(), client.receive, client.send)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"ping_interval": 0}, "ping_interval must be a positive number of seconds"),
+        ({"ping_interval": -1.5}, "ping_interval must be a positive number of seconds"),
+        ({"max_keepalives": -1}, "max_keepalives must be >= 0"),
+        ({"retry": -1}, "'retry' must be an integer >= 0"),
+    ],
+)
+def test_bad_settings_are_refused_at_construction(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        EventSourceResponse([], **kwargs)
