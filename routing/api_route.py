@@ -90,7 +90,9 @@ class APIRoute(BaseRoute):
         **options: Unpack[RouteOptions],
     ) -> None:
         self.path = path
-        self.template = Template.parse(path)
+        # COMPAT(fastapi): a router may hold a route with an empty path; it only
+        # becomes routable once included under a prefix (the router skips it).
+        self.template = Template.parse(path or "/")
         self.endpoint = endpoint
         self.methods = {m.upper() for m in methods} if methods else {"GET"}
         self.dependency_overrides_provider = dependency_overrides_provider

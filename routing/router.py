@@ -89,6 +89,11 @@ class Router:
         """Add ``route``; a conflict with an existing route raises ``RouteConflictError``."""
         if self._tree_count != len(self.routes):
             self._rebuild()
+        if not route.path and not route.is_prefix:
+            # An empty path is only a placeholder until include_router adds a prefix.
+            self.routes.append(route)
+            self._tree_count = len(self.routes)
+            return
         self._tree.add(
             route.template.source if not route.is_prefix else route.path or "/",
             _tree_methods(route),
@@ -102,6 +107,8 @@ class Router:
     def _rebuild(self) -> RouteTree[BaseRoute]:
         tree: RouteTree[BaseRoute] = RouteTree()
         for route in self.routes:
+            if not route.path and not route.is_prefix:
+                continue
             tree.add(
                 route.template.source if not route.is_prefix else route.path or "/",
                 _tree_methods(route),
