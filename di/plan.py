@@ -90,7 +90,7 @@ class _Lowering:
         self.background_slot = -1
         self.scopes_slots: dict[tuple[str, ...], int] = {}
         self.has_function_stack = False
-        self.has_function_async_gen = False
+        self.has_async_gen = False
 
     def slot(self) -> int:
         self.size += 1
@@ -150,8 +150,8 @@ class _Lowering:
             function_scope = dependant.computed_scope == "function" and dependant.kind.is_generator
             if function_scope:
                 self.has_function_stack = True
-                if dependant.kind is CallKind.ASYNC_GENERATOR:
-                    self.has_function_async_gen = True
+            if dependant.kind is CallKind.ASYNC_GENERATOR:
+                self.has_async_gen = True
             self.steps.append(
                 Step(
                     _DEPENDENCY_RUNNERS[dependant.kind],
@@ -243,7 +243,7 @@ class _Compiled:
         "steps",
         "endpoint",
         "function_stack",
-        "function_async_gen",
+        "has_async_gen",
     )
 
     def __init__(
@@ -270,7 +270,7 @@ class _Compiled:
         self.steps = tuple(lowering.steps)
         self.endpoint = endpoint
         self.function_stack = lowering.has_function_stack
-        self.function_async_gen = lowering.has_function_async_gen
+        self.has_async_gen = lowering.has_async_gen
 
 
 class EndpointPlan:
@@ -416,12 +416,15 @@ class EndpointPlan:
             values[compiled.background_slot] = ctx.get_background()
         for filler in compiled.scopes_fillers:
             filler.fill(values)
+        if compiled.has_async_gen and ctx._request_cleanup is None and ctx._shield:
+            # One scope shields every async teardown (function- and request-scoped).
+            # It lives on the request stack, entered before anything else of ours,
+            # so it is exited after all of them (cancel scopes exit LIFO).
+            ctx._request_cleanup = ctx.request_stack.enter_context(CancelScope())
         if not compiled.function_stack:
             return await self._run(compiled, values, ctx)
         async with AsyncExitStack() as function_stack:
             ctx._fn_stack = function_stack
-            if compiled.function_async_gen:
-                ctx._fn_cleanup = function_stack.enter_context(CancelScope())
             return await self._run(compiled, values, ctx)
 
     async def _run(self, compiled: _Compiled, values: list[Any], ctx: SolveContext) -> Any:

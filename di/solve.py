@@ -19,9 +19,10 @@ of the ``run_*`` coroutines below (no kind checks per request).
   ``DependencyRuntimeError`` (the caller would otherwise have no response and
   no error); yielding twice or never is refused too;
 * teardown is shielded from cancellation so it completes. For async generators
-  this uses one cancel scope entered on the stack before the first of them
-  (a scope of our own around ``athrow`` would break LIFO order when the
-  generator itself owns a cancel scope, e.g. a task group); sync generators
+  this uses one cancel scope entered on the request stack before the first of
+  them is set up, whose ``shield`` is switched on during each teardown (a scope
+  of our own around ``athrow`` would break LIFO order when the generator owns
+  a cancel scope, e.g. a task group); sync generators
   are torn down in a worker thread with a private limiter so a full pool cannot
   deadlock teardown.
 """
@@ -89,7 +90,6 @@ class SolveContext:
         "observer",
         "limiter",
         "_fn_stack",
-        "_fn_cleanup",
         "_request_cleanup",
         "_shield",
         "_app_creating",
@@ -108,7 +108,6 @@ class SolveContext:
         self.observer = observer
         self.limiter = limiter
         self._fn_stack: AsyncExitStack | None = None
-        self._fn_cleanup: CancelScope | None = None
         self._request_cleanup: CancelScope | None = None
         self._shield = True
         self._app_creating = False
@@ -366,12 +365,10 @@ def _stack_for(step: Step, ctx: SolveContext) -> AsyncExitStack:
     return ctx.request_stack
 
 
-def _cleanup_scope_for(step: Step, ctx: SolveContext) -> CancelScope | None:
-    """The shared cancel scope shielding async teardowns of the step's stack."""
+def _cleanup_scope_for(ctx: SolveContext) -> CancelScope | None:
+    """The shared cancel scope shielding async teardowns (``None`` for app scope)."""
     if not ctx._shield:
         return None
-    if step.function_scope:
-        return ctx._fn_cleanup
     scope = ctx._request_cleanup
     if scope is None:
         # Entered before the first async generator's teardown is pushed, so it
@@ -381,12 +378,14 @@ def _cleanup_scope_for(step: Step, ctx: SolveContext) -> CancelScope | None:
 
 
 async def run_async_gen(step: Step, values: list[Any], ctx: SolveContext) -> None:
+    # The shared cleanup scope must be entered before the setup runs: the
+    # generator may enter cancel scopes of its own that its teardown exits.
+    cleanup = _cleanup_scope_for(ctx)
     gen = step.call(*[values[i] for i in step.positional], **{n: values[i] for n, i in step.keywords})
     try:
         value = await gen.__anext__()
     except StopAsyncIteration:
         raise _never_yielded(step.name) from None
-    cleanup = _cleanup_scope_for(step, ctx)
     _stack_for(step, ctx).push_async_exit(_AsyncGenTeardown(gen, step.name, cleanup))
     values[step.out] = value
 
