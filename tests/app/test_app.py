@@ -1,0 +1,307 @@
+"""The App object end to end: middleware, exception handlers, lifespan, state, responses."""
+
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import pytest
+from pydantic import BaseModel
+
+from ferrule import App, BackgroundTasks, Depends, HTTPException, Request, Response
+from ferrule.asgi_core.middleware import Middleware
+from ferrule.exceptions import RequestValidationError, ResponseValidationError
+from ferrule.responses import JSONResponse, PlainTextResponse
+from ferrule.testclient import TestClient
+
+
+def test_http_middleware_decorator_wraps_in_order() -> None:
+    app = App()
+    order: list[str] = []
+
+    @app.middleware("http")
+    async def inner(request: Request, call_next: Any) -> Response:
+        order.append("inner")
+        response = await call_next(request)
+        response.headers["x-inner"] = "1"
+        return response
+
+    @app.middleware("http")
+    async def outer(request: Request, call_next: Any) -> Response:
+        order.append("outer")
+        response = await call_next(request)
+        response.headers["x-outer"] = "1"
+        return response
+
+    @app.get("/")
+    def home() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    response = TestClient(app).get("/")
+    assert response.json() == {"ok": "yes"}
+    assert response.headers["x-inner"] == "1" and response.headers["x-outer"] == "1"
+    assert order == ["outer", "inner"]
+
+
+def test_middleware_that_reads_the_body_leaves_it_for_the_endpoint() -> None:
+    app = App()
+
+    @app.middleware("http")
+    async def peek(request: Request, call_next: Any) -> Response:
+        body = await request.body()
+        response = await call_next(request)
+        response.headers["x-seen"] = str(len(body))
+        return response
+
+    class Item(BaseModel):
+        name: str
+
+    @app.post("/items")
+    def create(item: Item) -> Item:
+        return item
+
+    response = TestClient(app).post("/items", json={"name": "a"})
+    assert response.json() == {"name": "a"}
+    assert response.headers["x-seen"] == str(len(b'{"name":"a"}'))
+
+
+def test_add_middleware_after_start_is_an_error() -> None:
+    app = App()
+    TestClient(app).get("/")
+
+    class Noop:
+        def __init__(self, app: Any) -> None:
+            self.app = app
+
+    with pytest.raises(RuntimeError, match="after the application has started"):
+        app.add_middleware(Noop)
+
+
+def test_middleware_list_in_constructor() -> None:
+    class AddHeader:
+        def __init__(self, app: Any, value: str) -> None:
+            self.app, self.value = app, value
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            async def wrapped(message: Any) -> None:
+                if message["type"] == "http.response.start":
+                    message["headers"] = [*message["headers"], (b"x-added", self.value.encode())]
+                await send(message)
+
+            await self.app(scope, receive, wrapped)
+
+    app = App(middleware=[Middleware(AddHeader, value="v")])
+    app.get("/")(lambda: "x")
+    assert TestClient(app).get("/").headers["x-added"] == "v"
+
+
+def test_exception_handlers_by_class_and_status() -> None:
+    class Teapot(Exception):
+        pass
+
+    app = App()
+
+    @app.exception_handler(Teapot)
+    async def teapot(request: Request, exc: Teapot) -> JSONResponse:
+        return JSONResponse({"teapot": True}, status_code=418)
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, exc: HTTPException) -> PlainTextResponse:
+        return PlainTextResponse(f"nothing at {request.url.path}", status_code=404)
+
+    @app.get("/tea")
+    def tea() -> None:
+        raise Teapot()
+
+    client = TestClient(app)
+    assert client.get("/tea").json() == {"teapot": True}
+    assert client.get("/missing").text == "nothing at /missing"
+
+
+def test_validation_handler_is_replaceable() -> None:
+    app = App()
+
+    @app.exception_handler(RequestValidationError)
+    async def handler(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"count": len(exc.errors())}, status_code=400)
+
+    @app.get("/n")
+    def n(x: int, y: int) -> int:
+        return x + y
+
+    response = TestClient(app).get("/n?x=a")
+    assert response.status_code == 400
+    assert response.json() == {"count": 2}
+
+
+def test_http_exception_headers_and_no_body_status() -> None:
+    app = App()
+
+    @app.get("/auth")
+    def auth() -> None:
+        raise HTTPException(401, "nope", headers={"WWW-Authenticate": "Bearer"})
+
+    @app.get("/empty")
+    def empty() -> None:
+        raise HTTPException(304)
+
+    client = TestClient(app)
+    response = client.get("/auth")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json() == {"detail": "nope"}
+    assert client.get("/empty").content == b""
+
+
+def test_unhandled_error_is_500_or_raised() -> None:
+    app = App()
+
+    @app.get("/crash")
+    def crash() -> None:
+        raise ValueError("kaboom")
+
+    with pytest.raises(ValueError, match="kaboom"):
+        TestClient(app).get("/crash")
+    response = TestClient(app, raise_server_exceptions=False).get("/crash")
+    assert response.status_code == 500
+    assert response.text == "Internal Server Error"
+
+
+def test_response_validation_error_is_500_with_endpoint_context() -> None:
+    class Out(BaseModel):
+        count: int
+
+    app = App()
+
+    @app.get("/bad")
+    def bad() -> Out:
+        return {"count": "many"}  # type: ignore[return-value]
+
+    with pytest.raises(ResponseValidationError) as info:
+        TestClient(app).get("/bad")
+    assert "bad" in str(info.value)
+    assert TestClient(app, raise_server_exceptions=False).get("/bad").status_code == 500
+
+
+def test_lifespan_state_reaches_request_state_and_app_scope_deps() -> None:
+    events: list[str] = []
+
+    @asynccontextmanager
+    async def lifespan(app: App) -> AsyncIterator[dict[str, Any]]:
+        events.append("startup")
+        yield {"db": "connected"}
+        events.append("shutdown")
+
+    def resource() -> Iterator[str]:
+        events.append("resource-open")
+        yield "shared"
+        events.append("resource-close")
+
+    app = App(lifespan=lifespan)
+
+    @app.get("/state")
+    def state(request: Request, res: Annotated[str, Depends(resource, scope="app")]) -> dict[str, str]:
+        return {"db": request.state.db, "res": res}
+
+    with TestClient(app) as client:
+        assert client.get("/state").json() == {"db": "connected", "res": "shared"}
+        assert client.get("/state").json() == {"db": "connected", "res": "shared"}
+    assert events == ["startup", "resource-open", "resource-close", "shutdown"]
+
+
+def test_legacy_startup_and_shutdown_handlers() -> None:
+    events: list[str] = []
+    app = App(on_startup=[lambda: events.append("start")])
+
+    @app.on_event("shutdown")
+    async def stop() -> None:
+        events.append("stop")
+
+    with TestClient(app):
+        assert events == ["start"]
+    assert events == ["start", "stop"]
+
+
+def test_failing_startup_is_reported() -> None:
+    @asynccontextmanager
+    async def lifespan(app: App) -> AsyncIterator[None]:
+        raise RuntimeError("database unreachable")
+        yield
+
+    app = App(lifespan=lifespan)
+    with pytest.raises(Exception, match="database unreachable"):
+        with TestClient(app):
+            pass
+
+
+def test_background_tasks_run_after_the_response() -> None:
+    done: list[str] = []
+    app = App()
+
+    @app.post("/send")
+    def send(tasks: BackgroundTasks) -> dict[str, bool]:
+        tasks.add_task(done.append, "sent")
+        return {"queued": True}
+
+    assert TestClient(app).post("/send").json() == {"queued": True}
+    assert done == ["sent"]
+
+
+def test_sub_response_sets_status_cookie_and_headers() -> None:
+    app = App()
+
+    @app.get("/cookie")
+    def cookie(response: Response) -> dict[str, str]:
+        response.set_cookie("session", "abc")
+        response.headers["x-extra"] = "1"
+        response.status_code = 202
+        return {"ok": "1"}
+
+    response = TestClient(app).get("/cookie")
+    assert response.status_code == 202
+    assert response.headers["x-extra"] == "1"
+    assert response.cookies["session"] == "abc"
+    assert response.json() == {"ok": "1"}
+
+
+def test_returned_response_passes_through() -> None:
+    app = App()
+
+    @app.get("/raw")
+    def raw() -> Response:
+        return PlainTextResponse("raw text", status_code=203)
+
+    response = TestClient(app).get("/raw")
+    assert (response.status_code, response.text) == (203, "raw text")
+
+
+def test_root_path_from_app_is_in_scope_and_urls() -> None:
+    app = App(root_path="/api")
+
+    @app.get("/where")
+    def where(request: Request) -> dict[str, str]:
+        return {"url": str(request.url), "root": request.scope["root_path"]}
+
+    assert TestClient(app).get("/where").json() == {"url": "http://testserver/api/where", "root": "/api"}
+
+
+def test_status_code_204_with_body_model_is_a_startup_error() -> None:
+    class Out(BaseModel):
+        x: int
+
+    app = App()
+    with pytest.raises(ValueError, match="must not have a response body"):
+        app.get("/none", status_code=204, response_model=Out)(lambda: None)
+
+
+def test_204_route_sends_no_body() -> None:
+    app = App()
+
+    @app.delete("/thing", status_code=204)
+    def delete() -> None:
+        return None
+
+    response = TestClient(app).delete("/thing")
+    assert response.status_code == 204
+    assert response.content == b""
+    assert "content-length" not in response.headers
