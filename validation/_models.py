@@ -15,6 +15,7 @@ the model class is kept for JSON Schema and as a fallback.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -60,7 +61,9 @@ class GroupField:
 class GroupValidator:
     """Validates the input dict of one group.
 
-    ``validate(data)`` returns pydantic-core's fields result ``(values, extra,
+    Validation uses ``from_attributes=True``, as FastAPI does for every field
+    (it changes pydantic's message for a non-dict model input to
+    ``model_attributes_type``). ``validate(data)`` returns pydantic-core's fields result ``(values, extra,
     fields_set)``; ``values`` is ``{"p<i>": value}`` in field order, defaults
     filled in. Raises pydantic's ``ValidationError``.
     """
@@ -71,12 +74,14 @@ class GroupValidator:
         self.model = model
         fields_validator = _fields_validator(model)
         if fields_validator is not None:
-            self.validate: Callable[[Any], Any] = fields_validator.validate_python
+            self.validate: Callable[[Any], Any] = functools.partial(
+                fields_validator.validate_python, from_attributes=True
+            )
         else:  # pragma: no cover - only if pydantic changes its model schema shape
             model_validate = model.__pydantic_validator__.validate_python
 
             def run(data: Any) -> tuple[dict[str, Any], None, None]:
-                return dict(model_validate(data).__dict__), None, None
+                return dict(model_validate(data, from_attributes=True).__dict__), None, None
 
             self.validate = run
 
