@@ -38,5 +38,5 @@ def pong(value: Annotated[int, Depends(ping)]) -> int:
     return value
 
 
-def unresolvable(value: Annotated[int, Depends(not_defined_anywhere)]) -> int:  # type: ignore[name-defined]  # noqa: F821
+def unresolvable(value: Annotated[int, Depends(not_defined_anywhere)]) -> int:  # noqa: F821
     return value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import anyio
@@ -167,13 +167,14 @@ def test_app_scope_cannot_use_request_values(bad: str, what: str) -> None:
     def uses_scoped(x: None = Depends(per_request, scope="request")) -> None:
         pass
 
-    inner = {
+    inners: dict[str, Callable[..., None]] = {
         "request": uses_request,
         "response": uses_response,
         "tasks": uses_tasks,
         "query": uses_query,
         "scoped": uses_scoped,
-    }[bad]
+    }
+    inner = inners[bad]
 
     def middle(x: None = Depends(inner)) -> None:
         pass

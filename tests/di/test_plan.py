@@ -190,6 +190,7 @@ async def test_injectables() -> None:
     assert captured["dep"] == captured["endpoint"]
     response, tasks, conn = captured["endpoint"]
     assert conn is request
+    assert ctx.response is not None and ctx.background is not None
     assert response is ctx.response and tasks is ctx.background
     assert response.status_code == 201
     assert response.raw_headers == [(b"x-dep", b"1")]  # no content-length of its own

@@ -244,7 +244,8 @@ def test_models_and_scheme_names(scheme: SecurityBase, model: dict[str, Any]) ->
     assert scheme.model == model
     assert list(scheme.model) == list(model)  # key order too
     assert scheme.scheme_name == type(scheme).__name__
-    assert type(scheme)(**_required_args(scheme), scheme_name="custom").scheme_name == "custom"
+    scheme_class: Any = type(scheme)
+    assert scheme_class(**_required_args(scheme), scheme_name="custom").scheme_name == "custom"
 
 
 def _required_args(scheme: Any) -> dict[str, Any]:
