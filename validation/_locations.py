@@ -97,6 +97,8 @@ class LocationValidator:
         errors: list[dict[str, Any]] = []
         for error in exc.errors(include_url=False):
             loc: tuple[Any, ...] = error["loc"]
+            if loc and loc[0] in self.group.keys:
+                loc = (self.group.keys[loc[0]], *loc[1:])
             spec = self.models.get(loc[0]) if loc else None
             if spec is not None:
                 loc = loc[1:]

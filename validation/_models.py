@@ -1,7 +1,7 @@
 """Building one pydantic validator for a group of parameters (startup only).
 
 Each location (path, query, header, cookie) and the body of an endpoint get
-one dynamically created pydantic model: field ``p<i>`` for the group's i-th
+one dynamically created pydantic model: field ``ferrule_<i>`` for the group's i-th
 parameter, aliased to the key ferrule puts in the input dict. Per request
 ferrule validates a plain ``dict`` against that model's *fields* schema (the
 ``model-fields`` core schema, without the model class around it): the result
@@ -64,14 +64,17 @@ class GroupValidator:
     Validation uses ``from_attributes=True``, as FastAPI does for every field
     (it changes pydantic's message for a non-dict model input to
     ``model_attributes_type``). ``validate(data)`` returns pydantic-core's fields result ``(values, extra,
-    fields_set)``; ``values`` is ``{"p<i>": value}`` in field order, defaults
+    fields_set)``; ``values`` is ``{field_name(i): value}`` in field order, defaults
     filled in. Raises pydantic's ``ValidationError``.
     """
 
-    __slots__ = ("model", "validate")
+    __slots__ = ("model", "validate", "keys")
 
-    def __init__(self, model: type[BaseModel]) -> None:
+    def __init__(self, model: type[BaseModel], keys: dict[str, str]) -> None:
         self.model = model
+        # Field name -> input key: pydantic reports an invalid *default* at the
+        # field's name, not its alias.
+        self.keys = keys
         fields_validator = _fields_validator(model)
         if fields_validator is not None:
             self.validate: Callable[[Any], Any] = functools.partial(
@@ -84,6 +87,11 @@ class GroupValidator:
                 return dict(model_validate(data, from_attributes=True).__dict__), None, None
 
             self.validate = run
+
+
+def field_name(index: int) -> str:
+    """The name of the group model's ``index``-th field (never shown to users)."""
+    return f"ferrule_{index}"
 
 
 def _fields_validator(model: type[BaseModel]) -> SchemaValidator | None:
@@ -115,12 +123,12 @@ def build_group(
             kwargs["default_factory"] = field.default_factory
         elif field.default is not Undefined:
             kwargs["default"] = field.default
-        definitions[f"p{index}"] = (field.annotation, Field(alias=field.key, **kwargs))
+        definitions[field_name(index)] = (field.annotation, Field(alias=field.key, **kwargs))
     config = ConfigDict(arbitrary_types_allowed=arbitrary_types, populate_by_name=False)
     try:
         model = create_model(name, __config__=config, **definitions)
         model.model_rebuild()
-        return GroupValidator(model)
+        return GroupValidator(model, {field_name(index): field.key for index, field in enumerate(fields)})
     except (PydanticSchemaGenerationError, PydanticUndefinedAnnotation, PydanticUserError) as exc:
         culprit = _find_culprit(fields, arbitrary_types)
         raise ParamConfigError(
@@ -138,7 +146,7 @@ def _find_culprit(fields: Sequence[GroupField], arbitrary_types: bool) -> str:
                 model = create_model(
                     "Probe",
                     __config__=ConfigDict(arbitrary_types_allowed=arbitrary_types),
-                    p0=(field.annotation, Field()),
+                    ferrule_0=(field.annotation, Field()),
                 )
                 model.model_rebuild()
         except Exception:

@@ -234,8 +234,11 @@ class BodyValidator:
 
     def _errors(self, exc: ValidationError) -> list[dict[str, Any]]:
         errors: list[dict[str, Any]] = []
+        keys = self.group.keys
         for error in exc.errors(include_url=False):
-            loc = error["loc"]
+            loc: tuple[Any, ...] = error["loc"]
+            if loc and loc[0] in keys:
+                loc = (keys[loc[0]], *loc[1:])
             if loc and (loc[0] == _SINGLE_KEY or loc[0] in self._form_models):
                 loc = loc[1:]
                 if not loc and error["type"] == "missing":

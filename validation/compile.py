@@ -122,7 +122,10 @@ class RequestValidator:
                     kwargs["default_factory"] = info.default_factory
                 elif not info.is_required():
                     kwargs["default"] = info.default
-                definitions[f"p{position}"] = (param.annotation, PydanticField(**kwargs))
+                name = param.name
+                if name.startswith("_") or hasattr(BaseModel, name) or name in definitions:
+                    name = f"field_{position}"
+                definitions[name] = (param.annotation, PydanticField(**kwargs))
             self._body_model = create_model(self.body_model_name, **definitions)
         return self._body_model
 
