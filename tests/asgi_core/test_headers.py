@@ -14,13 +14,16 @@ from ferrule.asgi_core.headers import HeaderValueError, Headers, MutableHeaders,
 
 _TCHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _names = st.text(st.sampled_from(_TCHARS), min_size=1, max_size=12)
+# Names h11 interprets (framing, host) would make the reference parser reject valid maps.
+_FRAMING = {"host", "content-length", "transfer-encoding"}
+_plain_names = _names.filter(lambda n: n.lower() not in _FRAMING)
 # SPEC: RFC 9110 §5.5 field-value: VCHAR / obs-text, with SP/HTAB inside, none at the ends.
 _values = st.text(
     st.sampled_from([chr(c) for c in range(0x20, 0x7F)] + [chr(c) for c in range(0x80, 0x100)] + ["\t"]),
     max_size=20,
 ).map(lambda v: v.strip(" \t"))
 _raw_pairs = st.lists(
-    st.tuples(_names.map(lambda n: n.encode("latin-1")), _values.map(lambda v: v.encode("latin-1"))),
+    st.tuples(_plain_names.map(lambda n: n.encode("latin-1")), _values.map(lambda v: v.encode("latin-1"))),
     max_size=8,
 )
 
@@ -41,7 +44,7 @@ def _parse(data: bytes) -> Headers:
 # --- round trip and lookup -------------------------------------------------------
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(_raw_pairs)
 def test_parse_of_serialized_headers_round_trips(raw: list[tuple[bytes, bytes]]) -> None:
     headers = Headers(raw=raw)
