@@ -262,11 +262,14 @@ class EventSourceResponse(StreamingResponse):
     builds this response around the generator. Items:
 
     * ``ServerSentEvent``: framed field by field (``data`` via ``encode_data``).
-    * anything else, when ``encode_item`` is given: ``encode_item(item)`` (JSON
-      bytes, validated by routing against the declared item type) becomes ``data``.
-    * anything else, without ``encode_item`` (built by hand, as with FastAPI's
-      ``EventSourceResponse(content)``): ``bytes``/``str`` are sent as they are
-      (pre-framed), other objects are JSON-encoded into ``data``.
+    * anything else: ``encode_item(item)`` (JSON bytes; routing passes an encoder
+      validating against the declared item type, else ``jsonable_json``) becomes
+      ``data``, so ``"hi"`` is sent as ``data: "hi"``.
+    * with ``preframed=True``, ``bytes``/``str`` items are sent exactly as
+      given (the caller framed them); other items are handled as above.
+      COMPAT(fastapi): FastAPI's ``EventSourceResponse`` built by hand is a plain
+      ``StreamingResponse`` that sends ``str`` chunks raw; ferrule's JSON-encodes
+      them like the route lane does unless ``preframed=True``.
 
     Sets ``Cache-Control: no-cache`` and ``X-Accel-Buffering: no`` (so nginx
     does not buffer the stream) unless ``headers`` sets them.
@@ -274,7 +277,9 @@ class EventSourceResponse(StreamingResponse):
     Args:
         content: an async or sync iterable (sync ones run in a worker thread).
         status_code, headers, media_type, background: as for ``StreamingResponse``.
-        encode_item: item -> JSON bytes, for items that are not ``ServerSentEvent``.
+        encode_item: item -> JSON bytes, for items that are not ``ServerSentEvent``
+            (``None``: ``jsonable_json``).
+        preframed: send ``bytes``/``str`` items as they are.
         encode_data: ``ServerSentEvent.data`` -> JSON bytes.
         ping_interval: idle seconds before a ``: ping`` comment; ``None`` disables.
         max_keepalives: end an idle stream after this many consecutive pings.
@@ -302,6 +307,7 @@ class EventSourceResponse(StreamingResponse):
         background: BackgroundTask | None = None,
         *,
         encode_item: Callable[[Any], bytes] | None = None,
+        preframed: bool = False,
         encode_data: Callable[[Any], bytes] = jsonable_json,
         ping_interval: float | None = DEFAULT_PING_INTERVAL,
         max_keepalives: int | None = None,
@@ -329,12 +335,12 @@ class EventSourceResponse(StreamingResponse):
         error_frame = encode_event(error_event, encode_data) if error_event else None
         self.pump = EventPump(
             self.source,
-            _item_framer(encode_item, encode_data),
+            _item_framer(encode_item or jsonable_json, encode_data, preframed),
             ping_interval=ping_interval,
             max_keepalives=max_keepalives,
             first=first,
             error_frame=error_frame,
-            whole_frames=encode_item is not None,
+            whole_frames=not preframed,
             endpoint_ctx=endpoint_ctx,
         )
         self._output: MemoryObjectReceiveStream[bytes] | None = None
@@ -382,27 +388,25 @@ class EventSourceResponse(StreamingResponse):
 
 
 def _item_framer(
-    encode_item: Callable[[Any], bytes] | None, encode_data: Callable[[Any], bytes]
+    encode_item: Callable[[Any], bytes], encode_data: Callable[[Any], bytes], preframed: bool
 ) -> Callable[[Any], bytes]:
     """Build the item -> frame function once, at construction."""
-    if encode_item is not None:
 
-        def frame_encoded(item: Any) -> bytes:
-            if isinstance(item, ServerSentEvent):
-                return encode_event(item, encode_data)
-            return frame_data(encode_item(item))
-
-        return frame_encoded
-
-    def frame_passthrough(item: Any) -> bytes:
+    def frame_encoded(item: Any) -> bytes:
         if isinstance(item, ServerSentEvent):
             return encode_event(item, encode_data)
+        return frame_data(encode_item(item))
+
+    if not preframed:
+        return frame_encoded
+
+    def frame_preframed(item: Any) -> bytes:
         if isinstance(item, bytes):
             return item
         if isinstance(item, str):
             return item.encode("utf-8")
         if isinstance(item, (bytearray, memoryview)):
             return bytes(item)
-        return frame_data(encode_data(item))
+        return frame_encoded(item)
 
-    return frame_passthrough
+    return frame_preframed

@@ -88,7 +88,7 @@ def expected(evs: list[ServerSentEvent]) -> tuple[list[Dispatched], list[str], l
     return dispatched, comments, retries
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(events(), max_size=5), st.lists(st.integers(min_value=0), max_size=8))
 def test_frames_round_trip_through_reference_parser(evs: list[ServerSentEvent], cuts: list[int]) -> None:
     stream = b"".join(encode_event(ev) for ev in evs)
@@ -105,7 +105,7 @@ def test_frames_round_trip_through_reference_parser(evs: list[ServerSentEvent], 
             assert json.loads(got.data) == ev.data
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(events(), max_size=3), events())
 def test_every_frame_ends_on_an_event_boundary(evs: list[ServerSentEvent], last: ServerSentEvent) -> None:
     """A keepalive between any two frames changes nothing a client sees."""
@@ -116,7 +116,7 @@ def test_every_frame_ends_on_an_event_boundary(evs: list[ServerSentEvent], last:
     assert with_pings.retries == plain.retries
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(text)
 def test_frame_data_splits_lines_like_the_spec(value: str) -> None:
     got = parse(frame_data(value.encode("utf-8")))

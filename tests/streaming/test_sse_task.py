@@ -86,10 +86,19 @@ async def test_headers_and_encoded_items() -> None:
     assert client.headers == dict(EventSourceResponse([]).raw_headers) | {b"cache-control": b"no-store"}
 
 
-async def test_passthrough_without_encode_item() -> None:
+async def test_without_encode_item_every_plain_item_is_json_data() -> None:
+    client = Client()
+    content = ["hello", b"bytes", {"k": [1, float("nan")]}, ServerSentEvent(data="s")]
+    await EventSourceResponse(content)(http_scope(), client.receive, client.send)
+    # COMPAT(fastapi): the untyped route lane's bytes (json.dumps, NaN -> null).
+    assert client.chunks == [b'data: "hello"\n\n', b'data: "bytes"\n\n', b'data: {"k": [1, null]}\n\n',
+                             b'data: "s"\n\n']
+
+
+async def test_preframed_sends_str_and_bytes_as_given() -> None:
     client = Client()
     content = ["data: pre-framed\n\n", b": raw bytes\n\n", {"k": [1]}, ServerSentEvent(data="s")]
-    await EventSourceResponse(content)(http_scope(), client.receive, client.send)
+    await EventSourceResponse(content, preframed=True)(http_scope(), client.receive, client.send)
     assert client.chunks == [b"data: pre-framed\n\n", b": raw bytes\n\n", b'data: {"k": [1]}\n\n', b'data: "s"\n\n']
 
 
@@ -159,7 +168,9 @@ async def test_ping_waits_for_an_event_boundary_in_raw_mode() -> None:
 
     client = Client(on_body=on_body)
     with anyio.fail_after(5):
-        await EventSourceResponse(gen(), ping_interval=0.05)(http_scope(), client.receive, client.send)
+        await EventSourceResponse(gen(), preframed=True, ping_interval=0.05)(
+            http_scope(), client.receive, client.send
+        )
     assert client.chunks[:3] == [b"data: half an event\n", b"\n", PING]
     assert client.chunks[-1] == b"data: next\n\n"
     assert [e.data for e in parse(client.body).events] == ["half an event", "next"]
