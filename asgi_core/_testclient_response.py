@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ClientResponse",
+    "ResponseHeaders",
     "DecodingError",
     "HTTPStatusError",
     "ResponseNotRead",
@@ -63,6 +64,23 @@ class StreamConsumed(RuntimeError):
 
 class DecodingError(ValueError):
     """The body does not match its ``Content-Encoding``."""
+
+
+class ResponseHeaders(Headers):
+    """Response headers: ferrule's ``Headers`` plus httpx's ``get_list``/``multi_items``."""
+
+    __slots__ = ()
+
+    def get_list(self, key: str, split_commas: bool = False) -> list[str]:
+        """Every value of ``key``; with ``split_commas`` also split on commas (httpx)."""
+        values = self.getlist(key)
+        if not split_commas:
+            return values
+        return [part.strip() for value in values for part in value.split(",")]
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        """Every ``(name, value)`` pair, repeated names included."""
+        return self.items()
 
 
 class BodyStream(Protocol):
@@ -221,7 +239,7 @@ class ClientResponse:
     def __init__(
         self,
         status_code: int,
-        headers: Headers,
+        headers: ResponseHeaders,
         request: ClientRequest,
         *,
         content: bytes | None = None,

@@ -54,6 +54,7 @@ from ._testclient_response import (
     ClientResponse,
     DecodingError,
     HTTPStatusError,
+    ResponseHeaders,
     ResponseNotRead,
     StreamConsumed,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "HTTPStatusError",
     "LifespanError",
     "RequestOptions",
+    "ResponseHeaders",
     "ResponseNotRead",
     "StreamConsumed",
     "TestClient",
@@ -232,7 +234,7 @@ class _ClientCore:
             await exchange.wait_started()
             if exchange.status is not None:
                 started = True
-                headers = Headers(raw=exchange.raw_headers)  # ASGI allows mixed-case names here
+                headers = ResponseHeaders(raw=exchange.raw_headers)  # ASGI allows mixed-case names
                 try:
                     yield ClientResponse(exchange.status, headers, request, stream=exchange)
                 except BaseException as exc:  # re-raised below, outside the task group
@@ -247,7 +249,7 @@ class _ClientCore:
         if error is not None:
             raise error
         if not started:  # the app failed before answering and exceptions are not raised
-            headers = Headers._wrap(
+            headers = ResponseHeaders._wrap(
                 [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"21")]
             )
             yield ClientResponse(500, headers, request, content=_INTERNAL_ERROR)

@@ -27,6 +27,7 @@ from ferrule.asgi_core.testclient import (
     Cookies,
     HTTPStatusError,
     LifespanError,
+    ResponseHeaders,
     ResponseNotRead,
     StreamConsumed,
     TestClient,
@@ -351,6 +352,9 @@ def test_response_api() -> None:
     assert response.reason_phrase == "Created"
     assert response.headers["content-type"] == "application/json; charset=latin-1"
     assert response.headers.getlist("X-A") == ["1", "2"]
+    assert response.headers.get_list("x-a") == ["1", "2"]  # httpx's spelling
+    assert response.headers.multi_items()[1:] == [("x-a", "1"), ("x-a", "2")]
+    assert ResponseHeaders(raw=[(b"a", b"x, y"), (b"a", b"z")]).get_list("a", split_commas=True) == ["x", "y", "z"]
     assert response.encoding == "iso8859-1"
     assert response.text == '{"ok": "é"}'
     assert response.json() == {"ok": "é"}
