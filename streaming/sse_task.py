@@ -90,7 +90,7 @@ class EventPump:
     __slots__ = (
         "_source", "_frame", "_interval", "_max_keepalives", "_first", "_error_frame",
         "_whole_frames", "_endpoint_ctx", "_group", "_streams", "_producer_scope",
-        "_forwarder_scope", "_wake", "_producer_done", "failed", "started",
+        "_forwarder_scope", "_wake", "_producer_done", "_producer_ran", "failed", "started",
     )
 
     def __init__(
@@ -119,6 +119,7 @@ class EventPump:
         self._forwarder_scope = anyio.CancelScope()
         self._wake: anyio.Event | None = None
         self._producer_done: anyio.Event | None = None
+        self._producer_ran = False
         self.failed = False
         """True once the generator (or framing an item) raised."""
         self.started = False
@@ -166,7 +167,11 @@ class EventPump:
     async def aclose(self) -> None:
         """Stop both tasks and wait until the generator was finalized."""
         self.stop()
-        if self._producer_done is not None:
+        if not self._producer_ran:
+            # Its task never took a step (and may never: a task cancelled before
+            # its first step runs no code), so nobody would set _producer_done.
+            await self._source.aclose()
+        elif self._producer_done is not None:
             with anyio.CancelScope(shield=True):
                 await self._producer_done.wait()
 
@@ -175,6 +180,7 @@ class EventPump:
             self._wake.set()
 
     async def _produce(self, to_forwarder: MemoryObjectSendStream[bytes]) -> None:
+        self._producer_ran = True
         try:
             with self._producer_scope:
                 try:

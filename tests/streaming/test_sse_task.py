@@ -7,7 +7,7 @@ import gc
 import logging
 import threading
 import tracemalloc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -19,11 +19,13 @@ from ferrule.asgi_core.background import BackgroundTask
 from ferrule.streaming import (
     DEFAULT_ERROR_EVENT,
     KEEPALIVE_COMMENT,
+    EventPump,
     EventSourceResponse,
     ServerSentEvent,
     encode_event,
     jsonable_json,
 )
+from ferrule.streaming._source import Source
 from sse_reference import Dispatched, parse
 from ferrule.asgi_core.types import Message
 from streaming_harness import Client, http_scope
@@ -495,3 +497,20 @@ async def test_a_response_streams_once() -> None:
 def test_bad_settings_are_refused_at_construction(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         EventSourceResponse([], **kwargs)
+
+
+async def test_pump_closed_before_its_tasks_took_a_step() -> None:
+    ran = False
+
+    async def gen() -> AsyncGenerator[int, None]:
+        nonlocal ran
+        ran = True
+        yield 1
+
+    agen = gen()
+    pump = EventPump(Source(agen), lambda item: b"data: x\n\n")
+    with anyio.fail_after(5):
+        async with pump:
+            await pump.aclose()  # no checkpoint since the tasks were started
+    assert not ran
+    assert agen.ag_frame is None  # closed without running
