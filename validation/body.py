@@ -159,6 +159,7 @@ class BodyValidator:
         "endpoint_ctx",
         "_form_fields",
         "_form_models",
+        "_rename",
     )
 
     def __init__(
@@ -176,6 +177,7 @@ class BodyValidator:
         endpoint_ctx: EndpointContext | None,
         form_fields: tuple[tuple[str, str, int], ...],
         form_models: dict[str, _FormModel],
+        rename: dict[str, str],
     ) -> None:
         self.fields = fields
         self.indices = indices
@@ -189,6 +191,7 @@ class BodyValidator:
         self.endpoint_ctx = endpoint_ctx
         self._form_fields = form_fields
         self._form_models = form_models
+        self._rename = rename
 
     async def read(self, request: Request) -> Any:
         """The body as validation sees it: decoded JSON, ``FormData``, ``bytes`` or ``UNDEFINED``."""
@@ -239,6 +242,8 @@ class BodyValidator:
             loc: tuple[Any, ...] = error["loc"]
             if loc and loc[0] in keys:
                 loc = (keys[loc[0]], *loc[1:])
+            if loc and loc[0] in self._rename:
+                loc = (self._rename[loc[0]], *loc[1:])
             if loc and (loc[0] == _SINGLE_KEY or loc[0] in self._form_models):
                 loc = loc[1:]
                 if not loc and error["type"] == "missing":
@@ -339,6 +344,7 @@ def compile_body(
     group_fields: list[GroupField] = []
     form_fields: list[tuple[str, str, int]] = []
     form_models: dict[str, _FormModel] = {}
+    rename: dict[str, str] = {}
     for position, field in enumerate(fields):
         model = _is_form_model(field) if is_form else None
         if model is not None:
@@ -349,6 +355,10 @@ def compile_body(
         else:
             key = field.alias
             if is_form:
+                if any(used == key for used, _, _ in form_fields):
+                    # Two parameters read the same form key (as bytes and as UploadFile, say).
+                    key = f"{field.alias}\x00{position}"
+                    rename[key] = field.alias
                 form_fields.append((key, field.alias, _form_kind(field)))
         info = field.field_info
         group_fields.append(
@@ -375,6 +385,7 @@ def compile_body(
         endpoint_ctx=endpoint_ctx,
         form_fields=tuple(form_fields),
         form_models=form_models,
+        rename=rename,
     )
 
 

@@ -138,6 +138,8 @@ async def rendered_422(
         assert response.status_code == 422
         body: dict[str, Any] = json.loads(response.body)
         return body
+    finally:
+        await request.close()
     raise AssertionError("the request validated")
 
 
