@@ -16,7 +16,10 @@ Rules:
   (COMPAT(fastapi): Starlette's ``ImmutableMultiDict`` behaves so, and FastAPI's
   scalar ``Query`` parameters read that way).
 * ``URL`` is parsed lazily with ``urllib.parse.urlsplit``. Built from a scope it
-  is ``scheme://host[:port]root_path+path?query``.
+  is ``scheme://host[:port]/path?query`` where the path includes ``root_path``
+  (prepended unless ``path`` already starts with it, as spec-following servers
+  send it); ``?``, ``#`` and control characters of the decoded path are
+  percent-encoded so they cannot change the URL's structure.
   SECURITY: the ``Host`` header is client input. Unless it is a well-formed
   ``host[:port]`` (RFC 9110 §7.2 / RFC 3986 §3.2.2: ASCII letters, digits,
   ``-._``, or a bracketed IPv6 literal, and a port of at most 65535) it is
