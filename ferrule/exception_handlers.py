@@ -24,7 +24,7 @@ _MAX_CLOSE_REASON = 123
 
 async def websocket_request_validation_exception_handler(websocket: WebSocket, exc: Exception) -> None:
     """Close with 1008 (policy violation); the reason is the errors as JSON when it fits."""
-    errors = getattr(exc, "errors", lambda: [])()
+    errors: list[object] = getattr(exc, "errors", list)()
     reason = json.dumps(jsonable_encoder(errors), separators=(",", ":"))
     if len(reason.encode("utf-8")) > _MAX_CLOSE_REASON:
         reason = "request validation failed"

@@ -267,7 +267,7 @@ class TreeMatcher(Generic[H]):
             del values[kept:]
         if not missed:
             return None
-        if len(missed) >= 1:
+        if len(missed) == 1:
             return missed[0].not_allowed
         allow: set[str] = set()
         for leaf in missed:

@@ -68,7 +68,7 @@ _NON_WORD = re.compile(r"\W")
 def generate_unique_id(route: APIRoute) -> str:
     """FastAPI's operation id: route name + path, non-word characters as ``_``, + method."""
     base = _NON_WORD.sub("_", f"{route.name}{route.path_format}")
-    method = next(iter(route.methods)).lower()
+    method = sorted(route.methods)[0].lower() if route.methods else "get"
     return f"{base}_{method}"
 
 

@@ -298,7 +298,7 @@ class APIRouter(Router):
             ("max_body_size", self.max_body_size),
             ("sse_ping_interval", self.sse_ping_interval),
         ):
-            given = options.get(key, DefaultPlaceholder(None))  # type: ignore[misc]
+            given = options.get(key, DefaultPlaceholder(None))
             opts[key] = given if not isinstance(given, DefaultPlaceholder) else _pick_default(router_value, given)
         route_class = route_class_override or self.route_class
         route = route_class(

@@ -233,9 +233,9 @@ class Mount(BaseRoute):
         else:
             raise NoMatchFound(name, params)
         own = {k: params.pop(k) for k in list(params) if k in self.template.param_names}
-        base = self.template.format(**own) if own or not self.template.param_names else None
-        if base is None:
+        if self.template.param_names and not own:
             raise NoMatchFound(name, params)
+        base = self.template.format(**own)
         for route in self.routes:
             try:
                 return base + route.url_path_for(child_name, **params)
