@@ -244,6 +244,7 @@ class _Compiled:
         "endpoint",
         "function_stack",
         "has_async_gen",
+        "injects",
     )
 
     def __init__(
@@ -271,6 +272,14 @@ class _Compiled:
         self.endpoint = endpoint
         self.function_stack = lowering.has_function_stack
         self.has_async_gen = lowering.has_async_gen
+        # Anything to put in `values` besides validated params and step results.
+        self.injects = bool(
+            self.conn_slot >= 0
+            or self.response_slot >= 0
+            or self.background_slot >= 0
+            or self.scopes_fillers
+            or self.has_async_gen
+        )
 
 
 class EndpointPlan:
@@ -311,6 +320,11 @@ class EndpointPlan:
         kind: Literal["http", "websocket"],
         app_scope: AppScope | None,
     ) -> None:
+        if overrides is not None and not isinstance(overrides, DependencyOverrides):
+            raise TypeError(
+                f"overrides must be a DependencyOverrides (app.dependency_overrides), got "
+                f"{type(overrides).__name__}; a plain dict cannot tell compiled plans that it changed"
+            )
         self.call = call
         self.endpoint_ctx = endpoint_ctx
         self.route = endpoint_ctx.method_path or endpoint_ctx.function
@@ -399,15 +413,21 @@ class EndpointPlan:
         overrides = self._overrides
         if overrides is not None and overrides.version != compiled.version:
             compiled = self._current()
-        observer = ctx.observer
+        if ctx.observer is not None or compiled.function_stack:
+            return await self._solve_slow(compiled, conn, ctx)
         values = compiled.template.copy()
         if compiled.n_fields:
-            if observer is None:
-                values[: compiled.n_fields] = await compiled.validator.validate(conn)
-            else:
-                start = perf_counter()
-                values[: compiled.n_fields] = await compiled.validator.validate(conn)
-                observer.on_stage(self.route, "parse", perf_counter() - start)
+            values[: compiled.n_fields] = await compiled.validator.validate(conn)
+        if compiled.injects:
+            self._inject(compiled, values, conn, ctx)
+        for step in compiled.steps:
+            await step.run(step, values, ctx)
+        endpoint = compiled.endpoint
+        await endpoint.run(endpoint, values, ctx)
+        return values[endpoint.out]
+
+    @staticmethod
+    def _inject(compiled: _Compiled, values: list[Any], conn: Request | WebSocket, ctx: SolveContext) -> None:
         if compiled.conn_slot >= 0:
             values[compiled.conn_slot] = conn
         if compiled.response_slot >= 0:
@@ -421,6 +441,20 @@ class EndpointPlan:
             # It lives on the request stack, entered before anything else of ours,
             # so it is exited after all of them (cancel scopes exit LIFO).
             ctx._request_cleanup = ctx.request_stack.enter_context(CancelScope())
+
+    async def _solve_slow(self, compiled: _Compiled, conn: Request | WebSocket, ctx: SolveContext) -> Any:
+        """``solve`` with a function-scope stack and/or the timing hook."""
+        observer = ctx.observer
+        values = compiled.template.copy()
+        if compiled.n_fields:
+            if observer is None:
+                values[: compiled.n_fields] = await compiled.validator.validate(conn)
+            else:
+                start = perf_counter()
+                values[: compiled.n_fields] = await compiled.validator.validate(conn)
+                observer.on_stage(self.route, "parse", perf_counter() - start)
+        if compiled.injects:
+            self._inject(compiled, values, conn, ctx)
         if not compiled.function_stack:
             return await self._run(compiled, values, ctx)
         async with AsyncExitStack() as function_stack:

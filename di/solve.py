@@ -38,7 +38,6 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import anyio
 import anyio.to_thread
 from anyio import CancelScope, CapacityLimiter
-from anyio.lowlevel import checkpoint_if_cancelled
 
 from ferrule.asgi_core.background import BackgroundTasks
 from ferrule.asgi_core.response import Response
@@ -296,8 +295,8 @@ class _AsyncGenTeardown:
         finally:
             if cleanup is not None:
                 cleanup.shield = was_shielded
-        # A task group in the generator may have absorbed a cancellation while shielded.
-        await checkpoint_if_cancelled()
+        # A cancellation that arrived while shielded is delivered again at the
+        # caller's next checkpoint (anyio cancellation is level-triggered).
         return False
 
 
