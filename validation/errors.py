@@ -164,7 +164,18 @@ async def request_validation_exception_handler(
     """The default handler: 422 with ``{"detail": [...errors...]}``, FastAPI's body."""
     from .encoders import jsonable_encoder
 
-    return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+    # SECURITY: a body that is not UTF-8 (sent as text/plain, say) is echoed as
+    # the error's input; FastAPI would fail with a 500 there, ferrule replaces
+    # the undecodable bytes.
+    detail = jsonable_encoder(exc.errors(), custom_encoder=_LENIENT_BYTES)
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+def _decode_lenient(value: bytes) -> str:
+    return value.decode("utf-8", "replace")
+
+
+_LENIENT_BYTES: dict[Any, Any] = {bytes: _decode_lenient}
 
 
 # --- building error dicts (cold path only) -----------------------------------

@@ -137,7 +137,7 @@ def _mutations(data: bytes) -> st.SearchStrategy[bytes]:
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(JSON_TEXTS.flatmap(_mutations))
 def test_decoding_has_the_stdlib_outcome(raw: bytes) -> None:
     # Same value, or the same json_invalid position/message, or a 400 where json.loads fails otherwise.

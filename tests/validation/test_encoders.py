@@ -96,7 +96,7 @@ def encode_all() -> dict[str, Any]:
     out["model_by_alias_false"] = jsonable_encoder(m, by_alias=False)
     out["model_include"] = jsonable_encoder(m, include={"name", "sub"})
     out["model_exclude_defaults"] = jsonable_encoder(Sub(a=1, b="x"), exclude_defaults=True)
-    out["dict_include_exclude"] = jsonable_encoder({"a": 1, "b": 2, "c": 3}, include=["a", "b"], exclude={"b"})
+    out["dict_include_exclude"] = jsonable_encoder({"a": 1, "b": 2, "c": 3}, include=["a", "b"], exclude={"b"})  # type: ignore[arg-type]
     out["dict_exclude_none"] = jsonable_encoder({"a": None, "b": {"c": None}}, exclude_none=True)
     out["list_include"] = jsonable_encoder([{"a": 1, "b": 2}], include={"a"})
     out["custom"] = jsonable_encoder({"d": datetime.date(2020,1,1), "dt": datetime.datetime(2020,1,1)}, custom_encoder={datetime.date: lambda d: "DATE"})
