@@ -12,10 +12,10 @@ from .errors import DependencyCycleError as DependencyCycleError
 from .errors import DependencyError as DependencyError
 from .errors import DependencyRuntimeError as DependencyRuntimeError
 from .errors import DependencyScopeError as DependencyScopeError
-from .graph import Argument as Argument
-from .graph import Dependant as Dependant
-from .graph import SecurityRequirement as SecurityRequirement
-from .graph import SpecialKind as SpecialKind
+from .dependant import Argument as Argument
+from .dependant import Dependant as Dependant
+from .dependant import SecurityRequirement as SecurityRequirement
+from .dependant import SpecialKind as SpecialKind
 from .graph import build_dependant as build_dependant
 from .markers import SecurityBase as SecurityBase
 from .markers import SecurityScopes as SecurityScopes

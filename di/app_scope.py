@@ -27,7 +27,7 @@ from anyio import CapacityLimiter
 from .solve import SecurityScopesFiller, SolveContext, Step
 
 if TYPE_CHECKING:
-    from .graph import CacheKey
+    from .dependant import CacheKey
 
 __all__ = ["AppEntry", "AppScope"]
 

@@ -167,7 +167,7 @@ def _evaluate(call: Any, name: str, annotation: Any, namespaces: tuple[dict[str,
     return hints[name]
 
 
-class _Identity:
+class CallIdentity:
     """Cache key comparing callables by identity (instances may be unhashable)."""
 
     __slots__ = ("call",)
@@ -179,11 +179,11 @@ class _Identity:
         return id(self.call)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Identity) and other.call is self.call
+        return isinstance(other, CallIdentity) and other.call is self.call
 
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)
-def _inspect_cached(identity: _Identity) -> CallableInfo:
+def _inspect_cached(identity: CallIdentity) -> CallableInfo:
     call = identity.call
     try:
         signature = inspect.signature(call)
@@ -221,4 +221,4 @@ def inspect_callable(call: Any) -> CallableInfo:
     Raises:
         DependencyConfigError: no signature, or an annotation cannot be evaluated.
     """
-    return _inspect_cached(_Identity(call))
+    return _inspect_cached(CallIdentity(call))

@@ -31,22 +31,17 @@ up by its declared callable and replaced (recursively) before analysis.
 from __future__ import annotations
 
 import dataclasses
-import enum
-import functools
 import inspect
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from ferrule.asgi_core.background import BackgroundTasks
-from ferrule.asgi_core.request import HTTPConnection, Request
-from ferrule.asgi_core.response import Response
-from ferrule.asgi_core.websocket import WebSocket
 from ferrule.validation.errors import EndpointContext
 from ferrule.validation.fields import ParamField, ParamLocation, analyze_param
 from ferrule.validation.params import Body, Param
 
-from .callables import CallKind, ParameterInfo, _Identity, inspect_callable
+from .callables import CallKind, ParameterInfo, CallIdentity, inspect_callable
+from .dependant import PER_REQUEST_SPECIALS, SPECIAL_TYPES, Argument, CacheKey, Dependant, SpecialKind
 from .errors import (
     DependencyConfigError,
     DependencyCycleError,
@@ -55,151 +50,15 @@ from .errors import (
     describe_callable,
     name_of,
 )
-from .markers import DependencyScope, Depends, SecurityBase, SecurityScopes
+from .markers import DependencyScope, Depends
 
-__all__ = [
-    "Argument",
-    "Dependant",
-    "SecurityRequirement",
-    "SpecialKind",
-    "build_dependant",
-]
-
-
-class SpecialKind(enum.Enum):
-    """Values ferrule injects by type instead of calling or validating anything."""
-
-    REQUEST = "Request"
-    WEBSOCKET = "WebSocket"
-    HTTP_CONNECTION = "HTTPConnection"
-    RESPONSE = "Response"
-    BACKGROUND_TASKS = "BackgroundTasks"
-    SECURITY_SCOPES = "SecurityScopes"
-
-
-# Order matters: WebSocket and Request are both HTTPConnection subclasses.
-_SPECIAL_TYPES: tuple[tuple[type, SpecialKind], ...] = (
-    (Request, SpecialKind.REQUEST),
-    (WebSocket, SpecialKind.WEBSOCKET),
-    (HTTPConnection, SpecialKind.HTTP_CONNECTION),
-    (Response, SpecialKind.RESPONSE),
-    (BackgroundTasks, SpecialKind.BACKGROUND_TASKS),
-    (SecurityScopes, SpecialKind.SECURITY_SCOPES),
-)
-_PER_REQUEST_SPECIALS = frozenset(SpecialKind) - {SpecialKind.SECURITY_SCOPES}
-
-CacheKey = tuple[_Identity, tuple[str, ...], str]
-
-
-@dataclass(frozen=True, slots=True)
-class Argument:
-    """Where one parameter of a callable gets its value."""
-
-    name: str
-    positional: bool  # passed positionally (keeps positional-only parameters working)
-    source: ParamField | Dependant | SpecialKind
-
-
-@dataclass(frozen=True, slots=True)
-class SecurityRequirement:
-    """A security scheme used by an endpoint, with the OAuth2 scopes required there."""
-
-    security_scheme: SecurityBase
-    scopes: tuple[str, ...]
-
-
-@dataclass(eq=False, slots=True)
-class Dependant:
-    """One callable in the graph: the endpoint, or a dependency.
-
-    Attributes:
-        call: the callable that runs (the override, when there is one).
-        original: the callable declared in the code (the override's key).
-        name: the parameter of the parent that receives the value; ``None`` for
-            the endpoint and for ``dependencies=[...]`` entries.
-        kind: how the callable runs (async, sync, generator, async generator).
-        arguments: every injected parameter, in signature order.
-        dependencies: sub-dependencies, in the order they run (route-level
-            ``dependencies=[...]`` first, for the endpoint).
-        params: request parameters declared directly by this callable.
-        own_scopes: scopes declared by the ``Security`` marker of this use.
-        scopes: the parents' scopes plus ``own_scopes``, without duplicates.
-        use_cache: whether the value is shared within a request.
-        scope: the scope declared on the marker.
-        computed_scope: the effective scope (``"app"``, ``"request"``,
-            ``"function"``, or ``None`` for plain callables).
-        uses_scopes: whether the scopes reach anything that reads them (part
-            of the cache key only then, as in FastAPI).
-        path: the chain of callable names from the endpoint to this one.
-    """
-
-    call: Callable[..., Any]
-    original: Callable[..., Any]
-    name: str | None
-    kind: CallKind
-    arguments: tuple[Argument, ...]
-    dependencies: tuple[Dependant, ...]
-    params: tuple[ParamField, ...]
-    own_scopes: tuple[str, ...]
-    scopes: tuple[str, ...]
-    use_cache: bool
-    scope: DependencyScope | None
-    computed_scope: DependencyScope | None
-    uses_scopes: bool
-    path: tuple[str, ...]
-
-    @property
-    def cache_key(self) -> CacheKey:
-        """``(callable, scopes if used, computed scope)``: equal keys share one value."""
-        scopes = tuple(sorted(set(self.scopes))) if self.uses_scopes else ()
-        return (_Identity(self.call), scopes, self.computed_scope or "")
-
-    @property
-    def security_scheme(self) -> SecurityBase | None:
-        """The security scheme this dependency is, if any."""
-        target = self.call
-        while isinstance(target, functools.partial):
-            target = target.func
-        target = inspect.unwrap(target)
-        return target if isinstance(target, SecurityBase) else None
-
-    @property
-    def specials(self) -> tuple[tuple[str, SpecialKind], ...]:
-        return tuple((a.name, a.source) for a in self.arguments if isinstance(a.source, SpecialKind))
-
-    def walk(self) -> Iterator[Dependant]:
-        """This dependant and every one below it, pre-order, skipping repeats (by cache key)."""
-        seen: set[CacheKey] = set()
-        stack: list[Dependant] = [self]
-        while stack:
-            current = stack.pop()
-            key = current.cache_key
-            if key in seen:
-                continue
-            seen.add(key)
-            yield current
-            stack.extend(reversed(current.dependencies))
-
-    def flat_params(self) -> list[ParamField]:
-        """All request parameters of the graph, pre-order (FastAPI's order), no repeats."""
-        return [field for dep in self.walk() for field in dep.params]
-
-    def security_requirements(self) -> list[SecurityRequirement]:
-        """Security schemes below this dependant (pre-order, no repeats), for OpenAPI."""
-        found: list[SecurityRequirement] = []
-        for dep in self.walk():
-            if dep is self:
-                continue
-            scheme = dep.security_scheme
-            if scheme is not None:
-                found.append(SecurityRequirement(scheme, dep.scopes))
-        return found
+__all__ = ["CacheKey", "build_dependant"]
 
 
 def _lenient_special(annotation: Any) -> SpecialKind | None:
     if not isinstance(annotation, type):
         return None
-    for cls, kind in _SPECIAL_TYPES:
+    for cls, kind in SPECIAL_TYPES:
         if issubclass(annotation, cls):
             return kind
     return None
@@ -217,7 +76,7 @@ def _merge_scopes(parent: Sequence[str], own: Sequence[str]) -> tuple[str, ...]:
 class _Frame:
     """Where the builder is: the chain so far and the scope context."""
 
-    calls: tuple[_Identity, ...]
+    calls: tuple[CallIdentity, ...]
     names: tuple[str, ...]
     app_root: tuple[str, ...] | None  # chain to the app-scoped ancestor, when inside one
 
@@ -258,7 +117,7 @@ class _Builder:
 
     def endpoint(self, call: Callable[..., Any], dependencies: Sequence[Depends]) -> Dependant:
         name = name_of(call)
-        frame = _Frame(calls=(_Identity(call),), names=(name,), app_root=None)
+        frame = _Frame(calls=(CallIdentity(call),), names=(name,), app_root=None)
         extra = []
         for depends in dependencies:
             if not isinstance(depends, Depends) or depends.dependency is None:
@@ -299,7 +158,7 @@ class _Builder:
         call = self.overrides.get(declared, declared) if _hashable(declared) else declared
         call_name = name_of(call)
         names = (*parent.names, call_name)
-        identity = _Identity(call)
+        identity = CallIdentity(call)
         if identity in parent.calls:
             start = parent.calls.index(identity)
             cycle = (*parent.names[start:], call_name)
@@ -485,7 +344,7 @@ class _Builder:
         return None
 
     def _check_special(self, special: SpecialKind, param_name: str, frame: _Frame) -> None:
-        if frame.app_root is not None and special in _PER_REQUEST_SPECIALS:
+        if frame.app_root is not None and special in PER_REQUEST_SPECIALS:
             raise self._app_scope_error(frame, frame.names, f"{special.value} (parameter {param_name!r})")
         if self.kind == "websocket" and special is SpecialKind.REQUEST:
             raise self._config(

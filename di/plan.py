@@ -34,197 +34,16 @@ from ferrule.validation.compile import RequestConfig, RequestValidator, compile_
 from ferrule.validation.errors import EndpointContext
 from ferrule.validation.fields import ParamField
 
-from .app_scope import AppEntry, AppScope
+from .app_scope import AppScope
 from .callables import CallKind
-from .errors import DependencyScopeError
-from .graph import CacheKey, Dependant, SpecialKind, build_dependant
+from .dependant import CacheKey, Dependant
+from .graph import build_dependant
+from .lowering import ENDPOINT_RUNNERS, Lowering
 from .markers import Depends
 from .overrides import DependencyOverrides
-from .solve import (
-    SecurityScopesFiller,
-    SolveContext,
-    Step,
-    run_app,
-    run_async,
-    run_async_gen,
-    run_direct,
-    run_sync,
-    run_sync_gen,
-)
+from .solve import SecurityScopesFiller, SolveContext, Step
 
 __all__ = ["EndpointPlan", "compile_endpoint"]
-
-_DEPENDENCY_RUNNERS = {
-    CallKind.ASYNC: run_async,
-    CallKind.SYNC: run_sync,
-    CallKind.GENERATOR: run_sync_gen,
-    CallKind.ASYNC_GENERATOR: run_async_gen,
-}
-_ENDPOINT_RUNNERS = {
-    CallKind.ASYNC: run_async,
-    CallKind.SYNC: run_sync,
-    CallKind.GENERATOR: run_direct,
-    CallKind.ASYNC_GENERATOR: run_direct,
-}
-_CONNECTION = frozenset({SpecialKind.REQUEST, SpecialKind.WEBSOCKET, SpecialKind.HTTP_CONNECTION})
-
-
-class _Lowering:
-    """Assigns slots and builds steps for one plan (an endpoint or an app entry)."""
-
-    def __init__(
-        self,
-        fields: dict[tuple[CacheKey, str], int],
-        n_fields: int,
-        app_scope: AppScope | None,
-        endpoint_ctx: EndpointContext | None,
-    ) -> None:
-        self.fields = fields
-        self.size = n_fields
-        self.app_scope = app_scope
-        self.endpoint_ctx = endpoint_ctx
-        self.steps: list[Step] = []
-        self.seen: dict[CacheKey, int] = {}
-        self.conn_slot = -1
-        self.response_slot = -1
-        self.background_slot = -1
-        self.scopes_slots: dict[tuple[str, ...], int] = {}
-        self.has_function_stack = False
-        self.has_async_gen = False
-
-    def slot(self) -> int:
-        self.size += 1
-        return self.size - 1
-
-    def special(self, kind: SpecialKind, dependant: Dependant) -> int:
-        if kind in _CONNECTION:
-            if self.conn_slot < 0:
-                self.conn_slot = self.slot()
-            return self.conn_slot
-        if kind is SpecialKind.RESPONSE:
-            if self.response_slot < 0:
-                self.response_slot = self.slot()
-            return self.response_slot
-        if kind is SpecialKind.BACKGROUND_TASKS:
-            if self.background_slot < 0:
-                self.background_slot = self.slot()
-            return self.background_slot
-        slot = self.scopes_slots.get(dependant.scopes)
-        if slot is None:
-            slot = self.scopes_slots[dependant.scopes] = self.slot()
-        return slot
-
-    def arguments(
-        self, dependant: Dependant, children: dict[int, int]
-    ) -> tuple[tuple[int, ...], tuple[tuple[str, int], ...]]:
-        positional: list[int] = []
-        keywords: list[tuple[str, int]] = []
-        key = dependant.cache_key
-        for argument in dependant.arguments:
-            source = argument.source
-            if isinstance(source, SpecialKind):
-                index = self.special(source, dependant)
-            elif isinstance(source, Dependant):
-                index = children[id(source)]
-            else:
-                index = self.fields[(key, argument.name)]
-            if argument.positional:
-                positional.append(index)
-            else:
-                keywords.append((argument.name, index))
-        return tuple(positional), tuple(keywords)
-
-    def lower(self, dependant: Dependant) -> int:
-        """Steps computing ``dependant`` (and what it needs); returns its result slot."""
-        key = dependant.cache_key
-        if dependant.use_cache or dependant.computed_scope == "app":
-            known = self.seen.get(key)
-            if known is not None:
-                return known
-        if dependant.computed_scope == "app":
-            out = self.app_step(dependant)
-        else:
-            children = {id(sub): self.lower(sub) for sub in dependant.dependencies}
-            positional, keywords = self.arguments(dependant, children)
-            out = self.slot()
-            function_scope = dependant.computed_scope == "function" and dependant.kind.is_generator
-            if function_scope:
-                self.has_function_stack = True
-            if dependant.kind is CallKind.ASYNC_GENERATOR:
-                self.has_async_gen = True
-            self.steps.append(
-                Step(
-                    _DEPENDENCY_RUNNERS[dependant.kind],
-                    dependant.call,
-                    positional=positional,
-                    keywords=keywords,
-                    out=out,
-                    name=dependant.path[-1],
-                    function_scope=function_scope,
-                )
-            )
-        self.seen[key] = out
-        return out
-
-    def app_step(self, dependant: Dependant) -> int:
-        scope = self.app_scope
-        if scope is None:
-            raise DependencyScopeError(
-                f'{dependant.path[-1]!r} is declared scope="app", but this endpoint was compiled '
-                "without an AppScope; compile it through the app (or pass app_scope=AppScope())",
-                path=dependant.path,
-                endpoint=self.endpoint_ctx,
-            )
-        sub = _AppLowering({}, 0, scope, self.endpoint_ctx)
-        out = sub.lower_root(dependant)
-        entry = scope.register(
-            AppEntry(
-                dependant.cache_key,
-                dependant.path[-1],
-                tuple(sub.steps),
-                [None] * sub.size,
-                tuple(SecurityScopesFiller(slot, scopes) for scopes, slot in sub.scopes_slots.items()),
-                out,
-            )
-        )
-        slot = self.slot()
-        self.steps.append(
-            Step(
-                run_app,
-                dependant.call,
-                positional=(),
-                keywords=(),
-                out=slot,
-                name=dependant.path[-1],
-                app_scope=scope,
-                app_entry=entry,
-            )
-        )
-        return slot
-
-
-class _AppLowering(_Lowering):
-    """Lowers the subtree of one app-scoped dependency into its creation plan.
-
-    Its app-scoped sub-dependencies become entries of their own (shared by
-    every app-scoped dependant that needs them), read by ``run_app`` steps.
-    """
-
-    def lower_root(self, dependant: Dependant) -> int:
-        children = {id(sub): self.lower(sub) for sub in dependant.dependencies}
-        positional, keywords = self.arguments(dependant, children)
-        out = self.slot()
-        self.steps.append(
-            Step(
-                _DEPENDENCY_RUNNERS[dependant.kind],
-                dependant.call,
-                positional=positional,
-                keywords=keywords,
-                out=out,
-                name=dependant.path[-1],
-            )
-        )
-        return out
 
 
 class _Compiled:
@@ -254,7 +73,7 @@ class _Compiled:
         dependant: Dependant,
         validator: RequestValidator,
         n_fields: int,
-        lowering: _Lowering,
+        lowering: Lowering,
         endpoint: Step,
     ) -> None:
         self.version = version
@@ -380,11 +199,11 @@ class EndpointPlan:
                 field_slots[(key, field.name)] = len(fields)
                 fields.append(field)
         validator = compile_request(fields, config=self._request_config, endpoint_ctx=self.endpoint_ctx)
-        lowering = _Lowering(field_slots, len(fields), self._app_scope, self.endpoint_ctx)
+        lowering = Lowering(field_slots, len(fields), self._app_scope, self.endpoint_ctx)
         children = {id(sub): lowering.lower(sub) for sub in dependant.dependencies}
         positional, keywords = lowering.arguments(dependant, children)
         endpoint = Step(
-            _ENDPOINT_RUNNERS[dependant.kind],
+            ENDPOINT_RUNNERS[dependant.kind],
             dependant.call,
             positional=positional,
             keywords=keywords,
