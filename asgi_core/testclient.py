@@ -28,7 +28,7 @@ app had not started a response. ASGI protocol violations always raise
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -58,6 +58,7 @@ from ._testclient_response import (
     ResponseNotRead,
     StreamConsumed,
 )
+from ._testclient_websocket import WebSocketDenialResponse, WebSocketTestSession
 from ._testclient_transport import (
     ASGIProtocolError,
     ClientDisconnectedError,
@@ -89,6 +90,8 @@ __all__ = [
     "StreamConsumed",
     "TestClient",
     "TooManyRedirects",
+    "WebSocketDenialResponse",
+    "WebSocketTestSession",
 ]
 
 MAX_REDIRECTS = 20
@@ -355,6 +358,38 @@ class TestClient(_ClientCore):
         request, follow = self._prepare(method, url, kwargs)
         with self._portal() as portal:
             return portal.call(self._fetch, request, follow)
+
+    def websocket_connect(
+        self,
+        url: str | URL,
+        subprotocols: Sequence[str] | None = None,
+        headers: HeadersInput = None,
+        cookies: CookiesInput = None,
+    ) -> WebSocketTestSession:
+        """Open a WebSocket to the app: ``with client.websocket_connect("/ws") as ws: ...``."""
+        target = URL(urljoin(str(self.base_url), str(url)))
+        scheme = "wss" if target.scheme == "https" else "ws"
+        request, _ = self._prepare("GET", str(target.replace(scheme=target.scheme or "http")), {"headers": headers, "cookies": cookies})
+        request = self._with_cookies(request)
+        scope = http_scope(request, root_path=self.root_path, client=self.client, state=self.app_state)
+        raw = [(k, v) for k, v in scope["headers"] if k not in (b"content-length", b"accept-encoding")]
+        raw += [
+            (b"connection", b"upgrade"),
+            (b"upgrade", b"websocket"),
+            (b"sec-websocket-key", b"dGhlIHNhbXBsZSBub25jZQ=="),
+            (b"sec-websocket-version", b"13"),
+        ]
+        if subprotocols:
+            raw.append((b"sec-websocket-protocol", ", ".join(subprotocols).encode("latin-1")))
+        scope.update(
+            type="websocket",
+            scheme=scheme,
+            headers=raw,
+            subprotocols=list(subprotocols or []),
+            extensions={"websocket.http.response": {}},
+        )
+        del scope["method"]
+        return WebSocketTestSession(self.app, scope, self._portal, self.raise_server_exceptions)
 
     @contextmanager
     def stream(self, method: str, url: str | URL, **kwargs: Unpack[RequestOptions]) -> Iterator[ClientResponse]:

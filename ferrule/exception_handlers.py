@@ -24,8 +24,13 @@ _MAX_CLOSE_REASON = 123
 
 async def websocket_request_validation_exception_handler(websocket: WebSocket, exc: Exception) -> None:
     """Close with 1008 (policy violation); the reason is the errors as JSON when it fits."""
-    errors: list[object] = getattr(exc, "errors", list)()
+    errors: list[dict[str, object]] = getattr(exc, "errors", list)()
     reason = json.dumps(jsonable_encoder(errors), separators=(",", ":"))
     if len(reason.encode("utf-8")) > _MAX_CLOSE_REASON:
-        reason = "request validation failed"
+        # The whole list does not fit in a close frame: name the errors briefly.
+        brief = "; ".join(
+            f"{e.get('type')} at {'.'.join(str(p) for p in e.get('loc', ()))}"  # type: ignore[attr-defined]
+            for e in errors
+        )
+        reason = brief.encode("utf-8")[:_MAX_CLOSE_REASON].decode("utf-8", "ignore")
     await websocket.close(code=WS_1008_POLICY_VIOLATION, reason=reason)
