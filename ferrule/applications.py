@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 from enum import Enum
 from typing import Any, TypeVar
 
+from anyio import CapacityLimiter
 from typing_extensions import Unpack
 
 from ferrule.asgi_core.exceptions import HTTPException
@@ -61,7 +62,9 @@ class App:
 
     ferrule's own: ``strict_content_type`` (default True), ``max_body_size``
     (16 MiB; ``None`` for no limit), ``sse_ping_interval`` (15 s),
-    ``stage_observer`` (per-stage timing hook), ``openapi_nullable_as_30``
+    ``stage_observer`` (per-stage timing hook: ``on_stage(route, stage, seconds)``),
+    ``max_worker_threads`` (limit for sync endpoints and dependencies; default anyio's 40),
+    ``openapi_nullable_as_30``
     (emit OpenAPI 3.0-style ``nullable`` for old code generators).
     """
 
@@ -108,6 +111,7 @@ class App:
         max_body_size: int | None = Default(DEFAULT_MAX_BODY_SIZE),
         sse_ping_interval: float = Default(15.0),
         stage_observer: Any = None,
+        max_worker_threads: int | None = None,
         openapi_nullable_as_30: bool = False,
         **extra: Any,
     ) -> None:
@@ -137,6 +141,8 @@ class App:
         self.openapi_schema: dict[str, Any] | None = None
         self.extra = extra
         self.stage_observer = stage_observer
+        self.max_worker_threads = max_worker_threads
+        self._thread_limiter: CapacityLimiter | None = None
         self.state = State()
         self.dependency_overrides = DependencyOverrides()
         self.app_scope = AppScope()
@@ -186,6 +192,15 @@ class App:
         return self.openapi_schema
 
     # -- ASGI -----------------------------------------------------------------
+
+    @property
+    def thread_limiter(self) -> CapacityLimiter | None:
+        """The limiter for sync endpoints/dependencies (``max_worker_threads``), made on first use."""
+        if self.max_worker_threads is None:
+            return None
+        if self._thread_limiter is None:
+            self._thread_limiter = CapacityLimiter(self.max_worker_threads)
+        return self._thread_limiter
 
     @property
     def routes(self) -> list[BaseRoute]:

@@ -23,8 +23,10 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AsyncExitStack
+from time import perf_counter
 from typing import Any
 
+from anyio import CapacityLimiter
 from typing_extensions import Unpack
 
 from ferrule.asgi_core.request import DEFAULT_MAX_BODY_SIZE, Request
@@ -182,11 +184,26 @@ class APIRoute(BaseRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send, max_body_size=self._body_limit)
+        provider = self.dependency_overrides_provider
+        observer = provider.stage_observer if provider is not None else None
         async with AsyncExitStack() as stack:
-            ctx = SolveContext(stack)
+            ctx = SolveContext(stack, observer=observer, limiter=_limiter(provider))
             result = await self.plan.solve(request, ctx)
-            response = await self._respond(result, ctx, request)
+            if observer is None:
+                response = await self._respond(result, ctx, request)
+            else:
+                start = perf_counter()
+                response = await self._respond(result, ctx, request)
+                observer.on_stage(self.endpoint_ctx.method_path, "serialize", perf_counter() - start)
             await response(scope, receive, send)
+
+
+def _limiter(provider: Any) -> CapacityLimiter | None:
+    """The app's worker-thread limiter for sync callables (None: anyio's default)."""
+    if provider is None:
+        return None
+    limiter: CapacityLimiter | None = provider.thread_limiter
+    return limiter
 
 
 def _is_body_model(model: Any) -> bool:
@@ -229,5 +246,7 @@ class APIWebSocketRoute(BaseRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
+        provider = self.dependency_overrides_provider
+        observer = provider.stage_observer if provider is not None else None
         async with AsyncExitStack() as stack:
-            await self.plan.solve(websocket, SolveContext(stack))
+            await self.plan.solve(websocket, SolveContext(stack, observer=observer, limiter=_limiter(provider)))

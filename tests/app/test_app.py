@@ -305,3 +305,65 @@ def test_204_route_sends_no_body() -> None:
     assert response.status_code == 204
     assert response.content == b""
     assert "content-length" not in response.headers
+
+
+def test_stage_observer_sees_every_stage_of_a_request() -> None:
+    seen: list[tuple[str, str]] = []
+
+    class Observer:
+        def on_stage(self, route: str, stage: str, seconds: float) -> None:
+            assert seconds >= 0
+            seen.append((route, stage))
+
+    app = App(stage_observer=Observer())
+
+    class Item(BaseModel):
+        name: str
+
+    @app.post("/items")
+    async def create(item: Item) -> Item:
+        return item
+
+    assert TestClient(app).post("/items", json={"name": "x"}).status_code == 200
+    assert [stage for _, stage in seen] == ["parse", "dependencies", "endpoint", "serialize"]
+    assert {route for route, _ in seen} == {"POST /items"}
+
+
+@pytest.mark.parametrize(("limit", "expected_peak"), [(1, 1), (None, 2)])
+def test_max_worker_threads_limits_sync_endpoints(limit: int | None, expected_peak: int) -> None:
+    import threading
+    import time
+
+    import anyio
+
+    from ferrule.testclient import AsyncTestClient
+
+    app = App(max_worker_threads=limit)
+    active = 0
+    peak = 0
+    lock = threading.Lock()
+    both_started = threading.Event()
+
+    @app.get("/work")
+    def work() -> int:
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+            if active == 2:
+                both_started.set()
+        # Wait (bounded) for the other request: with one thread it never comes.
+        both_started.wait(0.2)
+        time.sleep(0.01)
+        with lock:
+            active -= 1
+        return peak
+
+    async def main() -> None:
+        async with AsyncTestClient(app) as client:
+            async with anyio.create_task_group() as tg:
+                for _ in range(2):
+                    tg.start_soon(client.get, "/work")
+
+    anyio.run(main)
+    assert peak == expected_peak
