@@ -139,7 +139,7 @@ async def feed(store: StoreDep) -> AsyncIterator[ServerSentEvent]:
     send, receive = anyio.create_memory_object_stream[Note](16)
     store.subscribers.add(send)
     try:
-        async with receive:
+        async with send, receive:
             async for note in receive:
                 yield ServerSentEvent(data=note, event="note", id=str(note.id))
     finally:

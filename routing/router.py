@@ -30,6 +30,7 @@ from ferrule.asgi_core.response import JSONResponse, PlainTextResponse, Redirect
 from ferrule.asgi_core.types import ASGIApp, Receive, Scope, Send
 from ferrule.asgi_core.url import URL
 from ferrule.asgi_core.websocket import WebSocket
+from ferrule.di import AppScope
 
 from .api_route import APIRoute, APIWebSocketRoute
 from .errors import RouteConfigError
@@ -266,6 +267,13 @@ class APIRouter(Router):
         self.responses = dict(responses or {})
         self.callbacks = list(callbacks or [])
         self.dependency_overrides_provider = dependency_overrides_provider
+        # A router not (yet) inside an app is its own provider: routes compile
+        # and run standalone, with app-scoped dependencies living in the router.
+        # include_router re-creates every route with the including app's provider.
+        self.dependency_overrides: Any = None
+        self.app_scope = AppScope()
+        self.stage_observer: Any = None
+        self.thread_limiter: Any = None
         self.route_class = route_class
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema
@@ -305,7 +313,7 @@ class APIRouter(Router):
             self.prefix + path,
             endpoint,
             methods=methods,
-            dependency_overrides_provider=self.dependency_overrides_provider,
+            dependency_overrides_provider=self.dependency_overrides_provider or self,
             **opts,
         )
         self.append_route(route)
@@ -359,7 +367,7 @@ class APIRouter(Router):
             endpoint,
             name=name,
             dependencies=[*self.dependencies, *(dependencies or [])],
-            dependency_overrides_provider=self.dependency_overrides_provider,
+            dependency_overrides_provider=self.dependency_overrides_provider or self,
         )
         self.append_route(route)
         return route
