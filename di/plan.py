@@ -14,8 +14,9 @@ Compile once (``compile_endpoint``, at startup):
    step results...]``.
 
 Run many (``EndpointPlan.solve``): check the overrides version (one integer
-compare), copy the list, validate, fill the injected values, run the steps,
-call the endpoint. ``function``-scoped teardowns run before ``solve`` returns;
+compare), copy the list, fill the injected values, validate, run the steps,
+call the endpoint. When validation fails, the dependencies that need no
+request parameter still run first (FastAPI's order: a 401 wins over a 422). ``function``-scoped teardowns run before ``solve`` returns;
 ``request``-scoped ones are on ``ctx.request_stack``.
 """
 
@@ -24,14 +25,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from time import perf_counter
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from anyio import CancelScope
 
 from ferrule.asgi_core.request import Request
 from ferrule.asgi_core.websocket import WebSocket
 from ferrule.validation.compile import RequestConfig, RequestValidator, compile_request
-from ferrule.validation.errors import EndpointContext
+from ferrule.validation.errors import EndpointContext, ValidationException
 from ferrule.validation.fields import ParamField
 
 from .app_scope import AppScope
@@ -64,6 +65,7 @@ class _Compiled:
         "function_stack",
         "has_async_gen",
         "injects",
+        "param_free_steps",
     )
 
     def __init__(
@@ -99,6 +101,20 @@ class _Compiled:
             or self.scopes_fillers
             or self.has_async_gen
         )
+        self.param_free_steps = _param_free(self.steps, n_fields)
+
+
+def _param_free(steps: tuple[Step, ...], n_fields: int) -> tuple[Step, ...]:
+    """The steps that need no request parameter, directly or through other steps."""
+    tainted = set(range(n_fields))
+    free: list[Step] = []
+    for step in steps:  # topological order: arguments are known before their users
+        sources = (*step.positional, *(index for _, index in step.keywords))
+        if any(index in tainted for index in sources):
+            tainted.add(step.out)
+        else:
+            free.append(step)
+    return tuple(free)
 
 
 class EndpointPlan:
@@ -235,10 +251,16 @@ class EndpointPlan:
         if ctx.observer is not None or compiled.function_stack:
             return await self._solve_slow(compiled, conn, ctx)
         values = compiled.template.copy()
-        if compiled.n_fields:
-            values[: compiled.n_fields] = await compiled.validator.validate(conn)
         if compiled.injects:
             self._inject(compiled, values, conn, ctx)
+        if compiled.n_fields:
+            error: ValidationException | None = None
+            try:
+                values[: compiled.n_fields] = await compiled.validator.validate(conn)
+            except ValidationException as exc:
+                error = exc
+            if error is not None:
+                await self._invalid(compiled, values, ctx, error)
         for step in compiled.steps:
             await step.run(step, values, ctx)
         endpoint = compiled.endpoint
@@ -265,20 +287,49 @@ class EndpointPlan:
         """``solve`` with a function-scope stack and/or the timing hook."""
         observer = ctx.observer
         values = compiled.template.copy()
-        if compiled.n_fields:
-            if observer is None:
-                values[: compiled.n_fields] = await compiled.validator.validate(conn)
-            else:
-                start = perf_counter()
-                values[: compiled.n_fields] = await compiled.validator.validate(conn)
-                observer.on_stage(self.route, "parse", perf_counter() - start)
         if compiled.injects:
             self._inject(compiled, values, conn, ctx)
+        if compiled.n_fields:
+            start = perf_counter() if observer is not None else 0.0
+            failed: ValidationException | None = None
+            try:
+                values[: compiled.n_fields] = await compiled.validator.validate(conn)
+            except ValidationException as exc:
+                failed = exc
+            if observer is not None:
+                observer.on_stage(self.route, "parse", perf_counter() - start)
+            if failed is not None:
+                await self._invalid(compiled, values, ctx, failed)
         if not compiled.function_stack:
             return await self._run(compiled, values, ctx)
         async with AsyncExitStack() as function_stack:
             ctx._fn_stack = function_stack
             return await self._run(compiled, values, ctx)
+
+    async def _invalid(
+        self, compiled: _Compiled, values: list[Any], ctx: SolveContext, error: ValidationException
+    ) -> NoReturn:
+        """Raise ``error``, after running the dependencies that need no request parameter.
+
+        COMPAT(fastapi): FastAPI calls every dependency whose own parameters are
+        valid before it answers 422, so an authentication dependency's 401 wins
+        over the 422 (and an unauthenticated client learns nothing about the
+        parameters). Here the dependencies that need no request parameter at
+        all run, in order; the first exception they raise replaces ``error``.
+        A body that is not JSON is refused at once, as FastAPI does.
+        """
+        steps = compiled.param_free_steps
+        if not steps or any(e.get("type") == "json_invalid" for e in error.errors()):
+            raise error
+        if not compiled.function_stack:
+            for step in steps:
+                await step.run(step, values, ctx)
+            raise error
+        async with AsyncExitStack() as function_stack:
+            ctx._fn_stack = function_stack
+            for step in steps:
+                await step.run(step, values, ctx)
+            raise error
 
     async def _run(self, compiled: _Compiled, values: list[Any], ctx: SolveContext) -> Any:
         endpoint = compiled.endpoint

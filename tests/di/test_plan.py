@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import ferrule.di.plan as plan_module
 from ferrule.asgi_core.background import BackgroundTasks
+from ferrule.asgi_core.exceptions import HTTPException
 from ferrule.asgi_core.request import HTTPConnection, Request
 from ferrule.asgi_core.response import Response
 from ferrule.asgi_core.websocket import WebSocket
@@ -251,7 +252,7 @@ async def test_generator_endpoints_are_returned_unstarted() -> None:
     assert plan.is_async and not plan.is_generator_endpoint
 
 
-async def test_validation_fails_before_any_dependency_runs() -> None:
+async def test_dependencies_with_params_do_not_run_when_validation_fails() -> None:
     rec = Recorder()
 
     def dep(x: int) -> int:
@@ -266,6 +267,66 @@ async def test_validation_fails_before_any_dependency_runs() -> None:
     assert rec.events == []
     locs = [tuple(e["loc"]) for e in info.value.errors()]
     assert ("query", "q") in locs and ("query", "x") in locs
+
+
+async def test_dependencies_without_params_still_run_when_validation_fails() -> None:
+    # COMPAT(fastapi): the 401 of an authentication dependency wins over the 422.
+    rec = Recorder()
+
+    def authenticate(request: Request) -> str:
+        rec("auth")
+        if "authorization" not in request.headers:
+            raise HTTPException(401, "Not authenticated")
+        return "user"
+
+    async def session() -> AsyncIterator[None]:
+        rec("setup")
+        try:
+            yield
+        except Exception as exc:
+            rec(f"thrown {type(exc).__name__}")
+            raise
+
+    def with_param(x: int) -> None:
+        rec("with_param")  # pragma: no cover - never valid in these requests
+
+    async def endpoint(
+        q: int,
+        s: None = Depends(session, scope="function"),
+        p: None = Depends(with_param),
+        user: str = Depends(authenticate),
+    ) -> None:
+        rec("endpoint")  # pragma: no cover
+
+    plan = plan_for(endpoint)
+    with pytest.raises(HTTPException) as http:
+        await solve(plan, make_request(query=b"q=bad"))
+    assert http.value.status_code == 401
+    assert rec.events == ["setup", "auth", "thrown HTTPException"]
+
+    rec.events.clear()
+    with pytest.raises(RequestValidationError):
+        await solve(plan, make_request(query=b"q=bad", headers=[(b"authorization", b"x")]))
+    assert rec.events == ["setup", "auth", "thrown RequestValidationError"]
+
+
+async def test_malformed_json_body_is_refused_before_any_dependency() -> None:
+    rec = Recorder()
+
+    def authenticate() -> None:
+        rec("auth")
+
+    async def endpoint(item: dict[str, int], user: None = Depends(authenticate)) -> None:
+        pass  # pragma: no cover
+
+    body = b"{not json"
+    request = make_request(
+        headers=[(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())], body=body
+    )
+    with pytest.raises(RequestValidationError) as info:
+        await solve(plan_for(endpoint), request)
+    assert info.value.errors()[0]["type"] == "json_invalid"
+    assert rec.events == []
 
 
 async def test_values_are_per_request() -> None:
