@@ -21,12 +21,14 @@ torn down after the response was sent.
 from __future__ import annotations
 
 import inspect
+import math
+import re
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AsyncExitStack
 from time import perf_counter
 from typing import Any
 
-from anyio import CapacityLimiter
+from anyio import CapacityLimiter, move_on_after
 from typing_extensions import Unpack
 
 from ferrule.asgi_core.request import DEFAULT_MAX_BODY_SIZE, Request
@@ -43,8 +45,9 @@ from .options import DefaultPlaceholder, RouteOptions, generate_unique_id, resol
 from .responder import compile_responder
 from .routes import BaseRoute
 from .templates import Template
+from .timeouts import ResponseTimeoutError, check_timeout, timed_body_receive
 
-__all__ = ["APIRoute", "APIWebSocketRoute", "endpoint_context", "return_annotation"]
+__all__ = ["APIRoute", "APIWebSocketRoute", "endpoint_context", "is_routable_path", "return_annotation"]
 
 _UNSET: Any = DefaultPlaceholder(None)
 
@@ -59,6 +62,23 @@ def endpoint_context(endpoint: Callable[..., Any], method_path: str) -> Endpoint
         file, line = None, None
     name = getattr(target, "__qualname__", None) or type(target).__qualname__
     return EndpointContext(function=name, file=file, line=line, method_path=method_path)
+
+
+_PATH_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}")
+
+
+def is_routable_path(path: str) -> bool:
+    """Whether a route path is matched by routers (callback/webhook expressions are not)."""
+    return not path or path.startswith("/")
+
+
+def _documented_only(path: str) -> Template:
+    # The template of a route that is only documented: it matches nothing, and its
+    # path_format is FastAPI's (convertors stripped from `{name:conv}`).
+    template = Template.parse("/")
+    template.source = path
+    template.path_format = _PATH_PARAM.sub(r"{\1}", path)
+    return template
 
 
 def return_annotation(endpoint: Callable[..., Any]) -> Any:
@@ -94,7 +114,9 @@ class APIRoute(BaseRoute):
         self.path = path
         # COMPAT(fastapi): a router may hold a route with an empty path; it only
         # becomes routable once included under a prefix (the router skips it).
-        self.template = Template.parse(path or "/")
+        # A path not starting with '/' is an OpenAPI callback or webhook URL
+        # expression ("{$request.body.url}/events"): documented, never routed.
+        self.template = Template.parse(path or "/") if is_routable_path(path) else _documented_only(path)
         self.endpoint = endpoint
         self.methods = {m.upper() for m in methods} if methods else {"GET"}
         self.dependency_overrides_provider = dependency_overrides_provider
@@ -124,6 +146,8 @@ class APIRoute(BaseRoute):
         self.strict_content_type = options.get("strict_content_type", DefaultPlaceholder(True))
         self.max_body_size = options.get("max_body_size", DefaultPlaceholder(DEFAULT_MAX_BODY_SIZE))
         self.sse_ping_interval = options.get("sse_ping_interval", DefaultPlaceholder(15.0))
+        self.body_timeout = options.get("body_timeout", DefaultPlaceholder(None))
+        self.response_timeout = options.get("response_timeout", DefaultPlaceholder(None))
         description = options.get("description")
         if description is None:
             doc = inspect.getdoc(endpoint)
@@ -181,8 +205,17 @@ class APIRoute(BaseRoute):
             )
         self._respond = compile_responder(self)
         self._body_limit = self.request_config.max_body_size
+        where = f"route {method_path} -> {self.endpoint_ctx.function}"
+        body_timeout = check_timeout("body_timeout", resolve_default(self.body_timeout), where)
+        response_timeout = check_timeout("response_timeout", resolve_default(self.response_timeout), where)
+        self._timeouts: tuple[float | None, float | None] | None = (
+            None if body_timeout is None and response_timeout is None else (body_timeout, response_timeout)
+        )
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._timeouts is not None:
+            await self._handle_timed(scope, receive, send, *self._timeouts)
+            return
         request = Request(scope, receive, send, max_body_size=self._body_limit)
         provider = self.dependency_overrides_provider
         observer = provider.stage_observer if provider is not None else None
@@ -196,6 +229,31 @@ class APIRoute(BaseRoute):
                 response = await self._respond(result, ctx, request)
                 observer.on_stage(self.endpoint_ctx.method_path, "serialize", perf_counter() - start)
             await response(scope, receive, send)
+
+    async def _handle_timed(
+        self, scope: Scope, receive: Receive, send: Send, body_timeout: float | None, response_timeout: float | None
+    ) -> None:
+        # See routing/timeouts.py: the limit encloses the exit stack (so cleanup runs
+        # before the 503) and is lifted once the response exists (streams are not timed).
+        body_receive = receive if body_timeout is None else timed_body_receive(receive, body_timeout)
+        request = Request(scope, body_receive, send, max_body_size=self._body_limit)
+        provider = self.dependency_overrides_provider
+        observer = provider.stage_observer if provider is not None else None
+        with move_on_after(math.inf if response_timeout is None else response_timeout) as limit:
+            async with AsyncExitStack() as stack:
+                ctx = SolveContext(stack, observer=observer, limiter=_limiter(provider))
+                result = await self.plan.solve(request, ctx)
+                start = perf_counter()
+                response = await self._respond(result, ctx, request)
+                if observer is not None:
+                    observer.on_stage(self.endpoint_ctx.method_path, "serialize", perf_counter() - start)
+                limit.deadline = math.inf
+                if not limit.cancel_called:
+                    await response(scope, receive, send)
+        if limit.cancel_called:
+            raise ResponseTimeoutError(
+                f"response not ready within {response_timeout:g} seconds (response_timeout)"
+            )
 
 
 def _limiter(provider: Any) -> CapacityLimiter | None:

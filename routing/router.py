@@ -32,7 +32,7 @@ from ferrule.asgi_core.url import URL
 from ferrule.asgi_core.websocket import WebSocket
 from ferrule.di import AppScope
 
-from .api_route import APIRoute, APIWebSocketRoute
+from .api_route import APIRoute, APIWebSocketRoute, is_routable_path
 from .errors import RouteConfigError
 from .lifespan import Lifespan, handle_lifespan, legacy_lifespan, merge_lifespans
 from .options import Default, DefaultPlaceholder, RouteOptions, generate_unique_id
@@ -90,8 +90,9 @@ class Router:
         """Add ``route``; a conflict with an existing route raises ``RouteConflictError``."""
         if self._tree_count != len(self.routes):
             self._rebuild()
-        if not route.path and not route.is_prefix:
-            # An empty path is only a placeholder until include_router adds a prefix.
+        if not route.is_prefix and not is_routable_path(route.path):
+            # An empty path is only a placeholder until include_router adds a prefix;
+            # a callback/webhook URL expression is only documented.
             self.routes.append(route)
             self._tree_count = len(self.routes)
             return
@@ -108,7 +109,7 @@ class Router:
     def _rebuild(self) -> RouteTree[BaseRoute]:
         tree: RouteTree[BaseRoute] = RouteTree()
         for route in self.routes:
-            if not route.path and not route.is_prefix:
+            if not route.is_prefix and not is_routable_path(route.path):
                 continue
             tree.add(
                 route.template.source if not route.is_prefix else route.path or "/",
@@ -249,6 +250,8 @@ class APIRouter(Router):
         strict_content_type: bool = Default(True),
         max_body_size: int | None = Default(DEFAULT_MAX_BODY_SIZE),
         sse_ping_interval: float = Default(15.0),
+        body_timeout: float | None = Default(None),
+        response_timeout: float | None = Default(None),
     ) -> None:
         super().__init__(
             routes=routes,
@@ -281,6 +284,8 @@ class APIRouter(Router):
         self.strict_content_type = strict_content_type
         self.max_body_size = max_body_size
         self.sse_ping_interval = sse_ping_interval
+        self.body_timeout = body_timeout
+        self.response_timeout = response_timeout
 
     def add_api_route(
         self,
@@ -305,6 +310,8 @@ class APIRouter(Router):
             ("strict_content_type", self.strict_content_type),
             ("max_body_size", self.max_body_size),
             ("sse_ping_interval", self.sse_ping_interval),
+            ("body_timeout", self.body_timeout),
+            ("response_timeout", self.response_timeout),
         ):
             given = options.get(key, DefaultPlaceholder(None))
             opts[key] = given if not isinstance(given, DefaultPlaceholder) else _pick_default(router_value, given)
@@ -445,6 +452,8 @@ class APIRouter(Router):
                     strict_content_type=_first_explicit(route.strict_content_type, router.strict_content_type),
                     max_body_size=_first_explicit(route.max_body_size, router.max_body_size),
                     sse_ping_interval=_first_explicit(route.sse_ping_interval, router.sse_ping_interval),
+                    body_timeout=_first_explicit(route.body_timeout, router.body_timeout),
+                    response_timeout=_first_explicit(route.response_timeout, router.response_timeout),
                     route_class_override=type(route),
                 )
             elif isinstance(route, APIWebSocketRoute):

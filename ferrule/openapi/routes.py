@@ -25,34 +25,13 @@ from typing import Any
 
 from ferrule.asgi_core.request import Request
 from ferrule.asgi_core.response import HTMLResponse, JSONResponse
-from ferrule.routing import APIRoute
 
 from .docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 
-__all__ = ["WebhookRoute", "install_docs_routes"]
+__all__ = ["install_docs_routes"]
 
 _SWAGGER_ASSETS = ("swagger_js_url", "swagger_css_url", "swagger_favicon_url")
 _REDOC_ASSETS = ("redoc_js_url", "redoc_favicon_url", "with_google_fonts")
-
-
-class WebhookRoute(APIRoute):
-    """A webhook: documented, never routed, so its name need not be a path.
-
-    COMPAT(fastapi): ``@app.webhooks.post("new-subscription")`` documents the
-    webhook under the key ``new-subscription``.
-    """
-
-    def __init__(self, path: str, endpoint: Any, **kwargs: Any) -> None:
-        self._webhook_name = path
-        super().__init__(path if path.startswith("/") or not path else "/" + path, endpoint, **kwargs)
-        self.path = path
-
-    @property
-    def path_format(self) -> str:
-        path_format = self.template.path_format
-        if not self._webhook_name.startswith("/"):
-            return path_format[1:]
-        return path_format
 
 
 def _root_path(request: Request) -> str:
@@ -67,9 +46,6 @@ def _assets(app: Any, names: tuple[str, ...]) -> dict[str, Any]:
 
 def install_docs_routes(app: Any) -> None:
     """Add the OpenAPI, Swagger UI, OAuth2 redirect and ReDoc routes to ``app``."""
-    webhooks = getattr(app, "webhooks", None)
-    if webhooks is not None and webhooks.route_class is APIRoute:
-        webhooks.route_class = WebhookRoute
     openapi_url = app.openapi_url
     if not openapi_url:
         return
