@@ -62,6 +62,8 @@ class App:
 
     ferrule's own: ``strict_content_type`` (default True), ``max_body_size``
     (16 MiB; ``None`` for no limit), ``sse_ping_interval`` (15 s),
+    ``body_timeout`` / ``response_timeout`` (seconds, 408 / 503; ``None``, the
+    default, for no limit; see ``ferrule.routing.timeouts``),
     ``stage_observer`` (per-stage timing hook: ``on_stage(route, stage, seconds)``),
     ``max_worker_threads`` (limit for sync endpoints and dependencies; default anyio's 40),
     ``openapi_nullable_as_30``
@@ -110,6 +112,8 @@ class App:
         strict_content_type: bool = Default(True),
         max_body_size: int | None = Default(DEFAULT_MAX_BODY_SIZE),
         sse_ping_interval: float = Default(15.0),
+        body_timeout: float | None = Default(None),
+        response_timeout: float | None = Default(None),
         stage_observer: Any = None,
         max_worker_threads: int | None = None,
         openapi_nullable_as_30: bool = False,
@@ -164,6 +168,8 @@ class App:
             strict_content_type=strict_content_type,
             max_body_size=max_body_size,
             sse_ping_interval=sse_ping_interval,
+            body_timeout=body_timeout,
+            response_timeout=response_timeout,
         )
         self.exception_handlers: dict[Any, ExceptionHandler] = {
             HTTPException: _default_http_handler(),

@@ -102,6 +102,10 @@ class RouteOptions(TypedDict, total=False):
         strict_content_type: only parse JSON bodies sent as JSON (default True).
         max_body_size: request body limit in bytes (413 above); None = no limit.
         sse_ping_interval: seconds of silence before an SSE keepalive comment.
+        body_timeout: seconds allowed to receive the request body (408 after);
+            None = no limit (see ``ferrule.routing.timeouts``).
+        response_timeout: seconds allowed to solve dependencies (body reading
+            included) and run the endpoint (503 after); None = no limit.
     """
 
     response_model: Any
@@ -129,3 +133,5 @@ class RouteOptions(TypedDict, total=False):
     strict_content_type: bool | Any
     max_body_size: int | None | Any
     sse_ping_interval: float | Any
+    body_timeout: float | None | Any
+    response_timeout: float | None | Any
