@@ -73,6 +73,12 @@ class SolveContext:
         observer: optional per-stage timing hook.
         limiter: the capacity limiter for sync callables run in worker
             threads; ``None`` uses anyio's default limiter.
+        cleanup_scope: an already entered cancel scope that encloses
+            ``request_stack`` (entered before it, exited after it closes); the
+            solver switches its ``shield`` on while async teardowns run. Pass
+            one if you have it: otherwise the solver enters its own on
+            ``request_stack`` for requests with ``yield`` dependencies (anyio
+            cancel scopes cost a few microseconds).
 
     Attributes:
         response: the sub-response handed to ``Response`` parameters (created
@@ -100,6 +106,7 @@ class SolveContext:
         *,
         observer: StageObserver | None = None,
         limiter: CapacityLimiter | None = None,
+        cleanup_scope: CancelScope | None = None,
     ) -> None:
         self.request_stack = request_stack
         self.response: Response | None = None
@@ -107,7 +114,7 @@ class SolveContext:
         self.observer = observer
         self.limiter = limiter
         self._fn_stack: AsyncExitStack | None = None
-        self._request_cleanup: CancelScope | None = None
+        self._request_cleanup = cleanup_scope
         self._shield = True
         self._app_creating = False
 

@@ -365,3 +365,21 @@ async def test_many_requests_setups_match_teardowns() -> None:
         gate.set()
     assert sorted(outcomes) == ["boom"] * 5 + ["ok"] * 5
     assert rec.count("setup") == rec.count("teardown") == 30
+
+
+async def test_a_given_cleanup_scope_is_used_for_shielding() -> None:
+    rec = Recorder()
+    started = anyio.Event()
+    plan = _cancellable_plan(rec, started)
+
+    async def request() -> None:
+        with anyio.CancelScope() as outer:
+            async with AsyncExitStack() as stack:
+                ctx = SolveContext(stack, cleanup_scope=outer)
+                await plan.solve(make_request(), ctx)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(request)
+        await started.wait()
+        tg.cancel_scope.cancel()
+    assert rec.count("setup") == rec.count("teardown") == 4
