@@ -1,0 +1,79 @@
+"""Whole OpenAPI documents of test apps compared with FastAPI's for the same apps.
+
+Each app in ``oa_apps_*`` is written once against a framework namespace; the
+expected documents in ``oa_expected_*`` are FastAPI's output for the same app
+bodies (see ``oa_apps_basic`` for how they were captured). Every document
+must be equal as data, have FastAPI's key order (so ``/openapi.json`` is the
+same bytes), and pass openapi-spec-validator.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import oa_apps_basic
+import oa_apps_extra
+import oa_apps_misc
+import oa_apps_ops
+import oa_expected_basic
+import oa_expected_extra
+import oa_expected_misc
+import oa_expected_ops
+import pytest
+from oa_framework import ferrule_framework
+from openapi_spec_validator import validate
+
+CASES: list[tuple[str, Any, dict[str, Any]]] = []
+for _apps, _expected in (
+    (oa_apps_basic, oa_expected_basic),
+    (oa_apps_ops, oa_expected_ops),
+    (oa_apps_extra, oa_expected_extra),
+    (oa_apps_misc, oa_expected_misc),
+):
+    assert set(_apps.APPS) == set(_expected.EXPECTED), _apps.__name__
+    CASES.extend((name, build, _expected.EXPECTED[name]) for name, build in _apps.APPS.items())
+
+FW = ferrule_framework()
+
+
+def test_enough_apps_are_compared() -> None:
+    assert len(CASES) >= 25
+    assert len({name for name, _, _ in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize(("name", "build", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_document_equals_fastapis(name: str, build: Any, expected: dict[str, Any]) -> None:
+    document = build(FW).openapi()
+    assert document == expected
+    # Same key order everywhere: the served JSON is byte for byte FastAPI's.
+    assert json.dumps(document) == json.dumps(expected)
+
+
+@pytest.mark.parametrize(("name", "build", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_document_is_valid_openapi(name: str, build: Any, expected: dict[str, Any]) -> None:
+    document = build(FW).openapi()
+    if "itemSchema" in json.dumps(document):
+        # COMPAT(fastapi): JSON Lines / SSE responses use OpenAPI 3.2's `itemSchema`
+        # (FastAPI emits it in its 3.1 documents): check those against 3.2's rules.
+        document = {**document, "openapi": "3.2.0"}
+    validate(document)
+
+
+def test_document_is_built_once_and_cached() -> None:
+    app = oa_apps_basic.first_steps(FW)
+    assert app.openapi_schema is None
+    first = app.openapi()
+    assert app.openapi_schema is first
+    assert app.openapi() is first
+
+
+def test_served_document_is_the_cached_one() -> None:
+    from ferrule.testclient import TestClient
+
+    app = oa_apps_basic.first_steps(FW)
+    response = TestClient(app).get("/openapi.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == oa_expected_basic.EXPECTED["first_steps"]
+    assert app.openapi_schema == oa_expected_basic.EXPECTED["first_steps"]
