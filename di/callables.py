@@ -28,7 +28,7 @@ from typing import Any, Final
 
 from .errors import DependencyConfigError, describe_callable
 
-__all__ = ["CallKind", "CallableInfo", "ParameterInfo", "inspect_callable"]
+__all__ = ["CallIdentity", "CallKind", "CallableInfo", "ParameterInfo", "call_kind", "inspect_callable"]
 
 _CACHE_SIZE: Final = 4096
 

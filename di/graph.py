@@ -40,7 +40,7 @@ from ferrule.validation.errors import EndpointContext
 from ferrule.validation.fields import ParamField, ParamLocation, analyze_param
 from ferrule.validation.params import Body, Param
 
-from .callables import CallKind, ParameterInfo, CallIdentity, inspect_callable
+from .callables import CallIdentity, CallKind, ParameterInfo, call_kind, inspect_callable
 from .dependant import PER_REQUEST_SPECIALS, SPECIAL_TYPES, Argument, CacheKey, Dependant, SpecialKind
 from .errors import (
     DependencyConfigError,
@@ -118,7 +118,7 @@ class _Builder:
     def endpoint(self, call: Callable[..., Any], dependencies: Sequence[Depends]) -> Dependant:
         name = name_of(call)
         frame = _Frame(calls=(CallIdentity(call),), names=(name,), app_root=None)
-        extra = []
+        extra: list[Dependant] = []
         for depends in dependencies:
             if not isinstance(depends, Depends) or depends.dependency is None:
                 raise self._config(
@@ -126,10 +126,16 @@ class _Builder:
                     "write dependencies=[Depends(verify_token)]",
                     (name,),
                 )
-            extra.append(
-                self._sub(depends, depends.dependency, name=None, parent=frame, parent_scopes=(),
-                          parent_kind=None, parent_computed=None)
+            sub = self._sub(
+                depends,
+                depends.dependency,
+                name=None,
+                parent=frame,
+                parent_scopes=(),
+                parent_kind=None,
+                parent_computed=None,
             )
+            extra.append(sub)
         return self._dependant(
             call,
             original=call,
@@ -170,7 +176,7 @@ class _Builder:
                 path=names,
                 endpoint=self.endpoint_ctx,
             )
-        info_kind = inspect_callable(call).kind
+        info_kind = call_kind(call)
         scope = depends.scope
         if parent.app_root is not None:
             if scope in ("request", "function"):
