@@ -35,7 +35,7 @@ from . import _typing
 from ._models import GroupField, GroupValidator, build_group
 from .fields import ParamConfigError, ParamField, ParamLocation, is_json
 
-__all__ = ["LocationValidator", "compile_location"]
+__all__ = ["LocationValidator", "compile_location", "contiguous"]
 
 Collect = Callable[[HTTPConnection, bool], Any]
 
@@ -58,7 +58,7 @@ class _ModelSpec:
 class LocationValidator:
     """The compiled validator of one location of one endpoint."""
 
-    __slots__ = ("location", "indices", "group", "collect", "models", "rename", "_lazy_extras")
+    __slots__ = ("location", "indices", "group", "collect", "models", "rename", "_lazy_extras", "_span")
 
     def __init__(
         self,
@@ -76,6 +76,7 @@ class LocationValidator:
         self.models = models
         self.rename = rename
         self._lazy_extras = any(not spec.keeps_extras for spec in models.values())
+        self._span = contiguous(indices)
 
     def run(self, conn: HTTPConnection, out: list[Any]) -> list[dict[str, Any]] | None:
         """Validate this location into ``out`` (by field index); return the errors, if any."""
@@ -83,8 +84,12 @@ class LocationValidator:
             result = self.group.validate(self.collect(conn, False))[0]
         except ValidationError as exc:
             return self._errors(conn, exc)
-        for index, value in zip(self.indices, result.values()):
-            out[index] = value
+        span = self._span
+        if span is not None:
+            out[span] = result.values()
+        else:
+            for index, value in zip(self.indices, result.values()):
+                out[index] = value
         return None
 
     def _errors(self, conn: HTTPConnection, exc: ValidationError) -> list[dict[str, Any]]:
@@ -115,6 +120,13 @@ class LocationValidator:
             error["loc"] = prefix + loc
             errors.append(dict(error))
         return errors
+
+
+def contiguous(indices: tuple[int, ...]) -> slice | None:
+    """``slice(a, b)`` when ``indices`` is ``a, a+1, ..., b-1`` (values are then stored with one slice assignment)."""
+    if indices and indices == tuple(range(indices[0], indices[0] + len(indices))):
+        return slice(indices[0], indices[0] + len(indices))
+    return None
 
 
 def compile_location(

@@ -41,6 +41,7 @@ from ferrule.asgi_core.forms import FormData, FormLimits, UploadFile
 from ferrule.asgi_core.request import Request
 
 from . import _typing
+from ._locations import contiguous
 from ._models import GroupField, GroupValidator, build_group
 from .errors import EndpointContext, RequestValidationError, missing_error
 from .fields import ParamField, is_json
@@ -160,6 +161,7 @@ class BodyValidator:
         "_form_fields",
         "_form_models",
         "_rename",
+        "_span",
     )
 
     def __init__(
@@ -192,6 +194,7 @@ class BodyValidator:
         self._form_fields = form_fields
         self._form_models = form_models
         self._rename = rename
+        self._span = contiguous(indices)
 
     async def read(self, request: Request) -> Any:
         """The body as validation sees it: decoded JSON, ``FormData``, ``bytes`` or ``UNDEFINED``."""
@@ -214,12 +217,10 @@ class BodyValidator:
             return raw
         return decode_json(raw, self.endpoint_ctx)
 
-    async def run(self, body: Any, out: list[Any]) -> list[dict[str, Any]] | None:
-        """Validate ``body`` into ``out`` (by field index); return the errors, if any."""
-        if self.is_form:
-            data: Any = await self._form_input(body if isinstance(body, FormData) else FormData())
-        elif not self.embed:
-            data = {} if body is UNDEFINED else {_SINGLE_KEY: body}
+    def run(self, body: Any, out: list[Any]) -> list[dict[str, Any]] | None:
+        """Validate a JSON (or raw) ``body`` into ``out`` (by field index); return the errors, if any."""
+        if not self.embed:
+            data: Any = {} if body is UNDEFINED else {_SINGLE_KEY: body}
         elif type(body) is dict:
             data = body
         elif body is UNDEFINED or isinstance(body, bytes):
@@ -227,12 +228,24 @@ class BodyValidator:
         else:
             # COMPAT(fastapi): a JSON body that is not an object has none of the keys.
             return [missing_error(("body", field.alias)) for field in self.fields]
+        return self._validate_into(data, out)
+
+    async def run_form(self, body: Any, out: list[Any]) -> list[dict[str, Any]] | None:
+        """Validate a form ``body`` into ``out`` (by field index); return the errors, if any."""
+        data = await self._form_input(body if isinstance(body, FormData) else FormData())
+        return self._validate_into(data, out)
+
+    def _validate_into(self, data: Any, out: list[Any]) -> list[dict[str, Any]] | None:
         try:
             result = self.group.validate(data)[0]
         except ValidationError as exc:
             return self._errors(exc)
-        for index, value in zip(self.indices, result.values()):
-            out[index] = value
+        span = self._span
+        if span is not None:
+            out[span] = result.values()
+        else:
+            for index, value in zip(self.indices, result.values()):
+                out[index] = value
         return None
 
     def _errors(self, exc: ValidationError) -> list[dict[str, Any]]:

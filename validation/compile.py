@@ -138,22 +138,48 @@ class RequestValidator:
             PayloadTooLargeError: the body is over ``max_body_size`` (413).
             MalformedInputError: the body cannot be decoded or parsed (400).
         """
-        values: list[Any] = [None] * self._count
         body_validator = self._body
+        if body_validator is None:
+            return self.validate_params(conn)
+        values: list[Any] = [None] * self._count
         body: Any = UNDEFINED
-        if body_validator is not None and isinstance(conn, Request):
+        if isinstance(conn, Request):
             body = await body_validator.read(conn)
         errors: list[dict[str, Any]] | None = None
         for location in self._locations:
             found = location.run(conn, values)
             if found:
                 errors = found if errors is None else errors + found
-        if body_validator is not None:
-            found = await body_validator.run(body, values)
+        if body_validator.is_form:
+            found = await body_validator.run_form(body, values)
+        else:
+            found = body_validator.run(body, values)
+        if found:
+            errors = found if errors is None else errors + found
+        if errors is not None:
+            self._raise(conn, errors, body)
+        return values
+
+    def validate_params(self, conn: HTTPConnection) -> list[Any]:
+        """``validate`` without awaiting, for endpoints that have no body parameter.
+
+        PERF: saves the coroutine of ``validate`` (about 1 µs) when ``needs_body`` is false.
+
+        Raises:
+            RuntimeError: the endpoint has body parameters (use ``validate``).
+            RequestValidationError: invalid parameters (``WebSocketRequestValidationError``
+                for a WebSocket connection).
+        """
+        if self._body is not None:
+            raise RuntimeError("this endpoint reads a body: call 'await validate(conn)'")
+        values: list[Any] = [None] * self._count
+        errors: list[dict[str, Any]] | None = None
+        for location in self._locations:
+            found = location.run(conn, values)
             if found:
                 errors = found if errors is None else errors + found
         if errors is not None:
-            self._raise(conn, errors, body)
+            self._raise(conn, errors, UNDEFINED)
         return values
 
     def _raise(self, conn: HTTPConnection, errors: list[dict[str, Any]], body: Any) -> None:
