@@ -330,3 +330,82 @@ async def test_constrained_field_from_pydantic_field_in_annotated() -> None:
     assert body["detail"] == [
         {"type": "greater_than", "loc": ["query", "n"], "msg": "Input should be greater than 2", "input": "1", "ctx": {"gt": 2}}
     ]
+
+
+def test_validate_params_is_the_sync_path_for_bodyless_endpoints() -> None:
+    def endpoint(q: int, h: Annotated[str, Header()] = "d") -> None: ...
+
+    validator = compile_endpoint(endpoint)
+    assert validator.validate_params(make_request(query=b"q=3")) == [3, "d"]
+    with pytest.raises(RequestValidationError):
+        validator.validate_params(make_request(query=b"q=x"))
+
+    def with_body(item: Item) -> None: ...
+
+    with pytest.raises(RuntimeError, match="reads a body"):
+        compile_endpoint(with_body).validate_params(make_request())
+
+
+def test_fields_of_one_location_need_not_be_contiguous() -> None:
+    from ferrule.validation._locations import contiguous
+
+    assert contiguous((0, 1, 2)) == slice(0, 3)
+    assert contiguous((2, 3)) == slice(2, 4)
+    assert contiguous((0, 2)) is None and contiguous(()) is None
+
+    def endpoint(a: int, h: Annotated[int, Header()], b: int) -> None: ...
+
+    validator = compile_endpoint(endpoint)
+    assert validator.validate_params(make_request(query=b"b=2&a=1", headers=[(b"h", b"9")])) == [1, 9, 2]
+
+
+# --- property: extraction follows a simple reference model -------------------------
+
+from urllib.parse import urlencode  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PAIRS = st.lists(
+    st.tuples(st.sampled_from(["a", "b", "c", "other"]), st.text(alphabet="xyz019 &=%+é", max_size=4)),
+    max_size=8,
+)
+
+
+def reference_endpoint(
+    a: str = "x",
+    b: Annotated[list[str], Query()] = [],  # noqa: B006
+    c: Optional[str] = None,
+    x_one: Annotated[Optional[str], Header()] = None,
+    x_many: Annotated[list[str], Header()] = [],  # noqa: B006
+) -> None: ...
+
+
+REFERENCE_VALIDATOR = compile_endpoint(reference_endpoint)
+
+
+@settings(max_examples=100, deadline=None)
+@given(PAIRS, st.lists(st.tuples(st.sampled_from(["x-one", "X-One", "x-many", "other"]), st.text(alphabet="abc 1", max_size=3)), max_size=6))
+def test_query_and_header_extraction_matches_reference(
+    pairs: list[tuple[str, str]], header_pairs: list[tuple[str, str]]
+) -> None:
+    request = make_request(
+        query=urlencode(pairs).encode(),
+        headers=[(name.lower().encode(), value.encode()) for name, value in header_pairs],
+    )
+    values = REFERENCE_VALIDATOR.validate_params(request)
+
+    def last(key: str) -> Any:
+        found = [value for name, value in pairs if name == key]
+        return found[-1] if found else None
+
+    ones = [value for name, value in header_pairs if name.lower() == "x-one"]
+    many = [value for name, value in header_pairs if name == "x-many"]
+    b_values = [value for name, value in pairs if name == "b"]
+    assert values == [
+        "x" if last("a") is None else last("a"),
+        b_values,
+        last("c"),
+        ones[0] if ones else None,
+        many,
+    ]
