@@ -13,7 +13,9 @@
   ``{"type": "null"}`` alone stays (nothing else can express it).
 * ``{"const": V}`` becomes ``{"enum": [V]}``; ``examples: [...]`` inside a
   schema becomes ``example`` (its first item); ``exclusiveMinimum``/
-  ``exclusiveMaximum`` numbers become the 3.0 boolean form.
+  ``exclusiveMaximum`` numbers become the 3.0 boolean form; binary strings
+  (``contentMediaType: application/octet-stream``) become ``format: binary``,
+  other encoded strings (an SSE event's JSON ``data``) plain strings.
 
 The ``openapi`` field becomes ``"3.0.3"``, because the document is now a 3.0
 one; 3.1-only top-level parts (``webhooks``, ``info.summary``,
@@ -81,6 +83,14 @@ def _rewrite(schema: dict[str, Any]) -> dict[str, Any]:
         schema.pop("examples")
         if examples and "example" not in schema:
             schema["example"] = examples[0]
+    if schema.get("contentMediaType") == "application/octet-stream" and schema.get("type") == "string":
+        # SPEC: OpenAPI 3.0 §4.7.24.1 describes binary content with `format`.
+        schema.pop("contentMediaType")
+        schema["format"] = "byte" if schema.pop("contentEncoding", None) == "base64" else "binary"
+    elif "contentMediaType" in schema or "contentSchema" in schema:
+        # 3.0 cannot describe a string's encoded content: it stays a plain string.
+        schema.pop("contentMediaType", None)
+        schema.pop("contentSchema", None)
     for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
         value = schema.get(bound)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
