@@ -148,7 +148,7 @@ class App:
         self.max_worker_threads = max_worker_threads
         self._thread_limiter: CapacityLimiter | None = None
         self.state = State()
-        self.dependency_overrides = DependencyOverrides()
+        self._dependency_overrides = DependencyOverrides()
         self.app_scope = AppScope()
         self._user_lifespan = lifespan
         self.router: APIRouter = APIRouter(
@@ -180,6 +180,17 @@ class App:
         self.user_middleware: list[Middleware] = list(middleware or [])
         self.middleware_stack: ASGIApp | None = None
         self.setup()
+
+    @property
+    def dependency_overrides(self) -> DependencyOverrides:
+        """``app.dependency_overrides[original] = replacement``, for tests."""
+        return self._dependency_overrides
+
+    @dependency_overrides.setter
+    def dependency_overrides(self, value: Mapping[Any, Any]) -> None:
+        # Compiled plans hold this exact object; replacing it would go unseen.
+        self._dependency_overrides.clear()
+        self._dependency_overrides.update(value)
 
     # -- OpenAPI and docs -----------------------------------------------------
 

@@ -367,3 +367,21 @@ def test_max_worker_threads_limits_sync_endpoints(limit: int | None, expected_pe
 
     anyio.run(main)
     assert peak == expected_peak
+
+
+def test_dependency_overrides_can_be_reassigned_and_cleared() -> None:
+    def real() -> str:
+        return "real"
+
+    app = App()
+
+    @app.get("/who")
+    def who(name: Annotated[str, Depends(real)]) -> str:
+        return name
+
+    client = TestClient(app)
+    assert client.get("/who").json() == "real"
+    app.dependency_overrides = {real: lambda: "fake"}
+    assert client.get("/who").json() == "fake"
+    app.dependency_overrides.clear()
+    assert client.get("/who").json() == "real"
