@@ -85,10 +85,18 @@ class UploadFile:
         """Append ``data`` at the current position and add it to ``size``."""
         if self.size is not None:
             self.size += len(data)
-        if self._in_memory:
+        if self._in_memory and not self._rolls_over(len(data)):
             self.file.write(data)
         else:
             await anyio.to_thread.run_sync(self.file.write, data)
+
+    def _rolls_over(self, extra: int) -> bool:
+        # SECURITY: the write that takes a spooled file past its max_size copies
+        # everything to disk; it must not block the event loop either (the class
+        # of Starlette's advisory CVE-2025-54121). SpooledTemporaryFile rolls
+        # over when its position after a write exceeds ``_max_size`` (0: never).
+        max_size = getattr(self.file, "_max_size", 0)
+        return bool(max_size) and self.file.tell() + extra > max_size
 
     async def read(self, size: int = -1) -> bytes:
         """Read up to ``size`` bytes (all remaining when negative)."""

@@ -28,7 +28,7 @@ from contextlib import AsyncExitStack
 from time import perf_counter
 from typing import Any
 
-from anyio import CapacityLimiter, move_on_after
+from anyio import CancelScope, CapacityLimiter, move_on_after
 from typing_extensions import Unpack
 
 from ferrule.asgi_core.request import DEFAULT_MAX_BODY_SIZE, Request
@@ -220,6 +220,7 @@ class APIRoute(BaseRoute):
         provider = self.dependency_overrides_provider
         observer = provider.stage_observer if provider is not None else None
         async with AsyncExitStack() as stack:
+            stack.push_async_callback(_close_uploads, request)
             ctx = SolveContext(stack, observer=observer, limiter=_limiter(provider))
             result = await self.plan.solve(request, ctx)
             if observer is None:
@@ -241,6 +242,7 @@ class APIRoute(BaseRoute):
         observer = provider.stage_observer if provider is not None else None
         with move_on_after(math.inf if response_timeout is None else response_timeout) as limit:
             async with AsyncExitStack() as stack:
+                stack.push_async_callback(_close_uploads, request)
                 ctx = SolveContext(stack, observer=observer, limiter=_limiter(provider))
                 result = await self.plan.solve(request, ctx)
                 start = perf_counter()
@@ -254,6 +256,14 @@ class APIRoute(BaseRoute):
             raise ResponseTimeoutError(
                 f"response not ready within {response_timeout:g} seconds (response_timeout)"
             )
+
+
+async def _close_uploads(request: Request) -> None:
+    """Close (delete) the uploaded files of a parsed form, after every teardown (FastAPI does too)."""
+    if request._form is not None:
+        # SECURITY: shielded, so a cancelled request still deletes its spooled temp files.
+        with CancelScope(shield=True):
+            await request.close()
 
 
 def _limiter(provider: Any) -> CapacityLimiter | None:
