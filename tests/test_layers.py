@@ -75,3 +75,13 @@ def test_module_is_small(area: str, path: Path) -> None:
 def test_the_walker_sees_a_violation() -> None:
     tree = ast.parse("from ferrule.routing import APIRouter\nimport pydantic\n")
     assert _imported_names(tree) == ["ferrule.routing", "pydantic"]
+
+
+def test_test_module_basenames_are_unique() -> None:
+    # Test folders are not packages (rootdir import mode), so two test files
+    # with one basename would shadow each other at collection.
+    seen: dict[str, Path] = {}
+    for folder in ("tests", "conformance"):
+        for path in (ROOT / folder).rglob("test_*.py"):
+            other = seen.setdefault(path.name, path)
+            assert other == path, f"{path.relative_to(ROOT)} and {other.relative_to(ROOT)} share a basename; rename one"
