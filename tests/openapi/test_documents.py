@@ -77,3 +77,32 @@ def test_served_document_is_the_cached_one() -> None:
     assert response.headers["content-type"] == "application/json"
     assert response.json() == oa_expected_basic.EXPECTED["first_steps"]
     assert app.openapi_schema == oa_expected_basic.EXPECTED["first_steps"]
+
+
+def test_duplicate_operation_ids_warn_like_fastapi() -> None:
+    from ferrule import App
+
+    app = App()
+
+    @app.get("/a", operation_id="same")
+    def first() -> None: ...
+
+    @app.get("/b", operation_id="same")
+    def second() -> None: ...
+
+    with pytest.warns(UserWarning, match="Duplicate Operation ID same for function second"):
+        app.openapi()
+
+
+def test_multi_method_route_documents_each_method_without_warning() -> None:
+    from ferrule import App
+
+    app = App()
+
+    @app.api_route("/both", methods=["GET", "POST"])
+    def both(q: int = 0) -> None: ...
+
+    operations = app.openapi()["paths"]["/both"]  # -W error: a warning would fail here
+    assert set(operations) == {"get", "post"}
+    assert operations["get"]["operationId"] == operations["post"]["operationId"]
+    assert operations["get"]["parameters"] == operations["post"]["parameters"]
