@@ -116,7 +116,7 @@ class OperationBuilder:
         if not route.include_in_schema:
             return {}
         item: dict[str, Any] = {}
-        for method in route.methods:
+        for method in route.methods or ():
             item[method.lower()] = self._operation(doc, method, first=not item)
         return item
 
@@ -125,7 +125,7 @@ class OperationBuilder:
         operation: dict[str, Any] = {}
         if route.tags:
             operation["tags"] = list(route.tags)
-        operation["summary"] = route.summary or route.name.replace("_", " ").title()
+        operation["summary"] = route.summary or (route.name or "").replace("_", " ").title()
         if route.description:
             operation["description"] = route.description
         operation_id = route.operation_id or route.unique_id
@@ -147,7 +147,7 @@ class OperationBuilder:
         if doc.callbacks:
             callbacks: dict[str, Any] = {}
             for callback in doc.callbacks:
-                callbacks[callback.name] = {callback.path: self.path_item(self.doc(callback))}
+                callbacks[callback.name or ""] = {callback.path: self.path_item(self.doc(callback))}
             operation["callbacks"] = callbacks
         responses: dict[str, Any] = operation.setdefault("responses", {})
         self._success_response(doc, responses)
