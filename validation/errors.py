@@ -19,6 +19,7 @@ Rules:
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -166,7 +167,8 @@ async def request_validation_exception_handler(
 
     # SECURITY: a body that is not UTF-8 (sent as text/plain, say) is echoed as
     # the error's input; FastAPI would fail with a 500 there, ferrule replaces
-    # the undecodable bytes.
+    # the undecodable bytes. Likewise for what JSON cannot carry: non-finite
+    # floats (``1e999``, ``NaN`` in a JSON body) and lone surrogates (``"\ud800"``).
     detail = jsonable_encoder(exc.errors(), custom_encoder=_LENIENT_BYTES)
     return JSONResponse({"detail": detail}, status_code=422)
 
@@ -175,7 +177,21 @@ def _decode_lenient(value: bytes) -> str:
     return value.decode("utf-8", "replace")
 
 
-_LENIENT_BYTES: dict[Any, Any] = {bytes: _decode_lenient}
+def _finite_or_text(value: float) -> float | str:
+    if math.isfinite(value):
+        return value
+    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+
+
+def _encodable_text(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value
+
+
+_LENIENT_BYTES: dict[Any, Any] = {bytes: _decode_lenient, float: _finite_or_text, str: _encodable_text}
 
 
 # --- building error dicts (cold path only) -----------------------------------
