@@ -14,8 +14,11 @@ import asyncio
 import cProfile
 import io
 import pstats
+import site
 import sys
+import sysconfig
 from collections.abc import Sequence
+from pathlib import Path
 
 from bench.harness import (
     Exchange,
@@ -65,9 +68,16 @@ def profile_cell(framework: str, scenario: Scenario, requests: int, top: int, so
     profiler = cProfile.Profile()
     asyncio.run(_drive(framework, scenario, requests, profiler))
     out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.strip_dirs().sort_stats(sort).print_stats(top)
-    return out.getvalue()
+    pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(top)
+    return _short_paths(out.getvalue())
+
+
+def _short_paths(text: str) -> str:
+    """Paths relative to the repository or site-packages (`routing/api_route.py`, `fastapi/routing.py`)."""
+    prefixes = {str(Path.cwd()) + "/", *(p + "/" for p in site.getsitepackages()), sysconfig.get_path("stdlib") + "/"}
+    for prefix in sorted(prefixes, key=len, reverse=True):
+        text = text.replace(prefix, "")
+    return text
 
 
 def main(argv: Sequence[str]) -> int:

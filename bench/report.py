@@ -4,11 +4,14 @@ Ratios compare medians from the same process and run: `peer / ferrule`.
 Above 1, ferrule is that many times faster ("2.10x faster"); below 1 it is
 slower ("1.35x slower", i.e. `ferrule / peer`). The `raw` column is the floor
 (the harness plus the unavoidable work), so "vs raw" reads as ferrule's overhead.
+The last row is the geometric mean of each column's ratios (scenarios that
+ran on both sides; their count in parentheses).
 Cells that did not run show their status and message (`error: ...`, `bad: ...`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Final
 
@@ -82,6 +85,7 @@ def ratios_table(cells: Sequence[Cell], scenarios: Sequence[str], frameworks: Se
         return ""
     by_key = _index(cells)
     rows = []
+    logs: dict[str, list[float]] = {peer: [] for peer in peers}
     for scenario in scenarios:
         mine = by_key.get((scenario, FERRULE))
         row = [scenario]
@@ -93,7 +97,14 @@ def ratios_table(cells: Sequence[Cell], scenarios: Sequence[str], frameworks: Se
                 row.append(f"{peer} {other.status}" if other else "-")
             else:
                 row.append(ratio_label(mine.median_us, other.median_us))
+                logs[peer].append(math.log(other.median_us / mine.median_us))
         rows.append(row)
+    if len(scenarios) > 1:
+        # The geometric mean of the ratios: one number per peer, each scenario weighted equally.
+        rows.append(["geometric mean"] + [
+            ratio_label(1.0, math.exp(sum(v) / len(v))) + f" ({len(v)})" if v else "-"
+            for v in (logs[p] for p in peers)
+        ])
     return format_table(["ferrule vs", *peers], rows)
 
 
