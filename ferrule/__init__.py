@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ferrule.asgi_core.background import BackgroundTasks as BackgroundTasks
     from ferrule.asgi_core.exceptions import HTTPException as HTTPException
     from ferrule.asgi_core.exceptions import WebSocketException as WebSocketException
-    from ferrule.asgi_core.forms import UploadFile as UploadFile
+    from ferrule.validation.uploads import UploadFile as UploadFile
     from ferrule.asgi_core.request import HTTPConnection as HTTPConnection
     from ferrule.asgi_core.request import Request as Request
     from ferrule.asgi_core.response import Response as Response
@@ -41,7 +41,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "BackgroundTasks": ("ferrule.asgi_core.background", "BackgroundTasks"),
     "HTTPException": ("ferrule.asgi_core.exceptions", "HTTPException"),
     "WebSocketException": ("ferrule.asgi_core.exceptions", "WebSocketException"),
-    "UploadFile": ("ferrule.asgi_core.forms", "UploadFile"),
+    "UploadFile": ("ferrule.validation.uploads", "UploadFile"),
     "HTTPConnection": ("ferrule.asgi_core.request", "HTTPConnection"),
     "Request": ("ferrule.asgi_core.request", "Request"),
     "Response": ("ferrule.asgi_core.response", "Response"),

@@ -143,6 +143,7 @@ class App:
         self.openapi_nullable_as_30 = openapi_nullable_as_30
         self.openapi_version = "3.1.0"
         self.openapi_schema: dict[str, Any] | None = None
+        self._openapi_route_count = 0
         self.extra = extra
         self.stage_observer = stage_observer
         self.max_worker_threads = max_worker_threads
@@ -202,10 +203,12 @@ class App:
 
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI document, built on first use and cached."""
-        if self.openapi_schema is None:
+        # COMPAT(fastapi): routes added after the first call are picked up.
+        if self.openapi_schema is None or self._openapi_route_count != len(self.routes):
             from ferrule.openapi.utils import get_openapi_for_app
 
             self.openapi_schema = get_openapi_for_app(self)
+            self._openapi_route_count = len(self.routes)
         return self.openapi_schema
 
     # -- ASGI -----------------------------------------------------------------
