@@ -4,7 +4,8 @@ For each server x framework x scenario:
 1. a child process builds the app and serves it on a free 127.0.0.1 port:
    uvicorn (httptools + uvloop, access log off) or ferrule's own server
    (`ferrule.asgi_core.server.serve.serve`, uvloop via anyio, access log off);
-2. this process waits until the port accepts, then runs the load generator
+2. this process waits until the port accepts, warms the server up with a
+   tenth of the requests (not counted), then runs the load generator
    (`bench.loadgen`): keep-alive connections, a fixed request count, a time cap;
 3. the first response is checked like the in-process run (status and body)
    and every response's status is counted, so a broken server is reported;
@@ -145,7 +146,11 @@ def measure_loopback(server: str, framework: str, scenario: Scenario, *, connect
             _wait_ready(child, port)
             target = scenario.path + (f"?{scenario.query}" if scenario.query else "")
             request = build_request(scenario.method, target, f"127.0.0.1:{port}", scenario.headers, scenario.body)
-            result = run_load(port, request, scenario.expected_status(framework),
+            expected = scenario.expected_status(framework)
+            # Warm-up on fresh connections (caches, lazy compiles); not counted.
+            run_load(port, request, expected, connections=connections,
+                     requests=max(connections, requests // 10), time_cap=time_cap / 5)
+            result = run_load(port, request, expected,
                               connections=connections, requests=requests, time_cap=time_cap)
             if result.error_message:
                 raise RuntimeError(result.error_message)
