@@ -234,11 +234,15 @@ class App:
                 error_handler = handler
             else:
                 handlers[key] = handler
+        server_errors = ServerErrorMiddleware(self.router, handler=error_handler, debug=self.debug)
+        if not self.user_middleware:
+            return ExceptionMiddleware(self.router, handlers=handlers, fallback=server_errors)
         app: ASGIApp = ExceptionMiddleware(self.router, handlers=handlers)
         for entry in reversed(self.user_middleware):
             cls, args, kwargs = entry
             app = cls(app, *args, **kwargs)
-        return ServerErrorMiddleware(app, handler=error_handler, debug=self.debug)
+        server_errors.app = app
+        return server_errors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self

@@ -75,21 +75,31 @@ class ServerErrorMiddleware:
         try:
             await self.app(scope, receive, sender)
         except Exception as exc:
-            if started:
-                raise
-            request = Request(scope, receive)
-            if self.debug:
-                response = self.debug_response(request, exc)
-            elif self.handler is None:
-                response = self.error_response(request, exc)
-            else:
-                try:
-                    response = await self._call_handler(request, exc)
-                except Exception:
-                    await self.error_response(request, exc)(scope, receive, send)
-                    raise
-            await response(scope, receive, send)
+            await self.send_error(scope, receive, send, exc, started)
             raise
+
+    async def send_error(
+        self, scope: Scope, receive: Receive, send: Send, exc: Exception, started: bool
+    ) -> None:
+        """Send the 500 for ``exc`` unless the response already started.
+
+        Also used by ``ExceptionMiddleware(fallback=...)`` when the two are fused
+        (an app without user middleware), so a request pays for one ``send`` wrapper.
+        """
+        if started:
+            return
+        request = Request(scope, receive)
+        if self.debug:
+            response = self.debug_response(request, exc)
+        elif self.handler is None:
+            response = self.error_response(request, exc)
+        else:
+            try:
+                response = await self._call_handler(request, exc)
+            except Exception:
+                await self.error_response(request, exc)(scope, receive, send)
+                raise
+        await response(scope, receive, send)
 
     async def _call_handler(self, request: Request, exc: Exception) -> Response:
         handler: Any = self.handler
