@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -35,8 +36,22 @@ __all__ = [
     "PlainTextResponse",
     "RedirectResponse",
     "Response",
+    "content_type_header",
     "status_has_no_body",
 ]
+
+
+@lru_cache(maxsize=256)
+def content_type_header(media_type: str, charset: str) -> tuple[bytes, bytes]:
+    """The ``content-type`` header pair; ``text/*`` gets ``charset`` unless it has one.
+
+    PERF: cached; the keys are the media types and charsets of response classes
+    and routes, chosen by the developer, never request data.
+    """
+    value = media_type
+    if value.startswith("text/") and "charset=" not in value.lower():
+        value += "; charset=" + charset
+    return (b"content-type", value.encode("latin-1"))
 
 
 def status_has_no_body(status_code: int) -> bool:
@@ -105,10 +120,7 @@ class Response:
         if not has_length and body is not None and not status_has_no_body(status):
             raw.append((b"content-length", str(len(body)).encode("latin-1")))
         if not has_type and self.media_type is not None:
-            content_type = self.media_type
-            if content_type.startswith("text/") and "charset=" not in content_type.lower():
-                content_type += "; charset=" + self.charset
-            raw.append((b"content-type", content_type.encode("latin-1")))
+            raw.append(content_type_header(self.media_type, self.charset))
         self.raw_headers = raw
         self._headers: MutableHeaders | None = None
 

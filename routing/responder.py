@@ -13,7 +13,14 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from ferrule.asgi_core.request import Request
-from ferrule.asgi_core.response import JSONResponse, Response, status_has_no_body
+from ferrule.asgi_core.response import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+    content_type_header,
+    status_has_no_body,
+)
 from ferrule.validation.encoders import jsonable_encoder
 from ferrule.validation.serialize import serialize_without_model
 
@@ -88,6 +95,8 @@ def compile_responder(route: APIRoute) -> Responder:
         return respond_json
 
     to_content: Callable[[Any], Any] = serializer.to_python if serializer is not None else jsonable_encoder
+    if response_class in _TEXT_CLASSES:
+        return _compile_text_responder(response_class, to_content, status_code, route.response_model is str)
 
     async def respond_custom(result: Any, ctx: SolveContext, request: Request) -> Response:
         if isinstance(result, Response):
@@ -109,3 +118,41 @@ def compile_responder(route: APIRoute) -> Responder:
         return response
 
     return respond_custom
+
+
+_TEXT_CLASSES = (PlainTextResponse, HTMLResponse)
+
+
+def _compile_text_responder(
+    response_class: type[Response], to_content: Callable[[Any], Any], status_code: int | None, str_model: bool
+) -> Responder:
+    """``PlainTextResponse``/``HTMLResponse`` lane: str results encoded once, headers precomputed."""
+    type_header = content_type_header(response_class.media_type or "text/plain", response_class.charset)
+    charset = response_class.charset
+
+    async def respond_text(result: Any, ctx: SolveContext, request: Request) -> Response:
+        if isinstance(result, Response):
+            return _passthrough(result, ctx)
+        # PERF: a str returned for a `-> str` route needs no validation round trip.
+        content = result if str_model and type(result) is str else to_content(result)
+        code = _status(status_code, ctx, 200)
+        if type(content) is str:
+            response = response_class.__new__(response_class)
+            if status_has_no_body(code):
+                response.body = b""
+                raw = [type_header]
+            else:
+                body = content.encode(charset)
+                response.body = body
+                raw = [(b"content-length", str(len(body)).encode("ascii")), type_header]
+        else:
+            response = response_class(content, status_code=code)
+            raw = response.raw_headers
+        _merge_sub_response(raw, ctx)
+        response.status_code = code
+        response.raw_headers = raw
+        response._headers = None
+        response.background = ctx.background
+        return response
+
+    return respond_text
