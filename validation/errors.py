@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ferrule.asgi_core.forms import UploadFile
 from ferrule.asgi_core.request import HTTPConnection
 from ferrule.asgi_core.response import JSONResponse
 
@@ -168,7 +169,8 @@ async def request_validation_exception_handler(
     # SECURITY: a body that is not UTF-8 (sent as text/plain, say) is echoed as
     # the error's input; FastAPI would fail with a 500 there, ferrule replaces
     # the undecodable bytes. Likewise for what JSON cannot carry: non-finite
-    # floats (``1e999``, ``NaN`` in a JSON body) and lone surrogates (``"\ud800"``).
+    # floats (``1e999``, ``NaN`` in a JSON body) and lone surrogates (``"\ud800"``),
+    # and uploaded files (a form model's input holds them): their metadata.
     detail = jsonable_encoder(exc.errors(), custom_encoder=_LENIENT_BYTES)
     return JSONResponse({"detail": detail}, status_code=422)
 
@@ -191,7 +193,16 @@ def _encodable_text(value: str) -> str:
     return value
 
 
-_LENIENT_BYTES: dict[Any, Any] = {bytes: _decode_lenient, float: _finite_or_text, str: _encodable_text}
+def _upload_metadata(upload: UploadFile) -> dict[str, Any]:
+    return {"filename": upload.filename, "size": upload.size, "content_type": upload.content_type}
+
+
+_LENIENT_BYTES: dict[Any, Any] = {
+    bytes: _decode_lenient,
+    float: _finite_or_text,
+    str: _encodable_text,
+    UploadFile: _upload_metadata,
+}
 
 
 # --- building error dicts (cold path only) -----------------------------------
