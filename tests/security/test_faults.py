@@ -297,9 +297,9 @@ def failing_app(probe: Probe, kind: str, scope: str) -> App:
 
     @app.get("/")
     async def endpoint(
-        a: Annotated[str, Depends(outer, scope=scope)],  # type: ignore[arg-type]
-        b: Annotated[str, Depends(failing, scope=scope)],  # type: ignore[arg-type]
-        c: Annotated[str, Depends(inner, scope=scope)],  # type: ignore[arg-type]
+        a: Annotated[str, Depends(outer, scope=scope)],
+        b: Annotated[str, Depends(failing, scope=scope)],
+        c: Annotated[str, Depends(inner, scope=scope)],
     ) -> dict[str, str]:
         return {"ok": a + b + c}
 

@@ -42,6 +42,7 @@ import sec_driver
 from fuzz_app import ROUTES, TEARDOWNS, build_app
 from ferrule import App
 from ferrule.asgi_core.exceptions import ClientDisconnect
+from ferrule.asgi_core.types import Scope
 from sec_driver import Outcome, drive, http_scope
 
 pytestmark = pytest.mark.anyio
@@ -264,7 +265,7 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
 # --- running a case -----------------------------------------------------------------------------------------
 
 
-def scope_for(case: dict[str, Any]) -> dict[str, Any]:
+def scope_for(case: dict[str, Any]) -> Scope:
     raw_path: str = case["raw_path"]
     # As uvicorn does: the decoded path is UTF-8 with replacement, raw_path the bytes sent.
     return http_scope(
@@ -369,7 +370,7 @@ async def _task_count() -> int:
 def test_stateful_request_sequences(app: App) -> None:
     """Stateful fuzzing: request sequences with vanishing clients keep teardowns balanced and leak no task."""
     PipelineMachine.target = app
-    run_state_machine_as_test(
+    run_state_machine_as_test(  # type: ignore[no-untyped-call]
         PipelineMachine,
         settings=settings(max_examples=20, stateful_step_count=10, deadline=None, suppress_health_check=[HealthCheck.too_slow]),
     )
