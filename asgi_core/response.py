@@ -51,7 +51,9 @@ def content_type_header(media_type: str, charset: str) -> tuple[bytes, bytes]:
     value = media_type
     if value.startswith("text/") and "charset=" not in value.lower():
         value += "; charset=" + charset
-    return (b"content-type", value.encode("latin-1"))
+    # SECURITY: a media type echoed from the request must not split the head
+    # (CR/LF/NUL raise HeaderValueError, like every other header); cached, so free.
+    return check_header(b"content-type", value)
 
 
 def status_has_no_body(status_code: int) -> bool:

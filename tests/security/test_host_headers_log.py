@@ -22,7 +22,7 @@ from ferrule import App, HTTPException, Request, Response
 from ferrule.asgi_core.server import ServerConfig, serve
 from ferrule.asgi_core.server.accesslog import escape, format_access_line
 from ferrule.asgi_core.types import Receive, Scope, Send
-from ferrule.responses import FileResponse, RedirectResponse
+from ferrule.responses import FileResponse, RedirectResponse, StreamingResponse
 from sec_driver import drive
 
 pytestmark = pytest.mark.anyio
@@ -152,6 +152,14 @@ def echo_app(tmp_path: Path) -> App:
     async def download(v: str) -> FileResponse:
         return FileResponse(tmp_path / "f.txt", filename=v)
 
+    @app.get("/media-type")
+    async def media_type(v: str) -> Response:
+        return Response("x", media_type="text/" + v)
+
+    @app.get("/stream-media-type")
+    async def stream_media_type(v: str) -> StreamingResponse:
+        return StreamingResponse(iter([b"x"]), media_type="application/" + v)
+
     return app
 
 
@@ -167,6 +175,8 @@ def echo_app(tmp_path: Path) -> App:
         ("/cookie-path", {500}),
         ("/redirect", {307}),
         ("/download", {200}),
+        ("/media-type", {500}),
+        ("/stream-media-type", {500}),
     ],
 )
 async def test_cr_lf_nul_echoed_into_response_headers_is_refused(
@@ -177,7 +187,8 @@ async def test_cr_lf_nul_echoed_into_response_headers_is_refused(
     Advisory: uvicorn wrote header values containing CR/LF to the wire as
     is, so an app echoing user input into a header let the client inject
     headers or a whole second response (CVE-2020-7695). In ferrule every
-    way of setting a header validates it: a raw value with CR, LF or NUL is
+    way of setting a header validates it (``media_type`` included, which
+    bypassed the check until this suite found it): a raw value with CR, LF or NUL is
     refused (the request fails with 500 and nothing of the value is sent),
     a redirect target is percent-encoded, a download name is replaced/encoded.
     """
