@@ -37,7 +37,7 @@ from .errors import RouteConfigError
 from .lifespan import Lifespan, handle_lifespan, legacy_lifespan, merge_lifespans
 from .options import Default, DefaultPlaceholder, RouteOptions, generate_unique_id
 from .routes import BaseRoute, Mount, NoMatchFound, Route, WebSocketRoute, get_route_path
-from .tree import MethodNotAllowed, RouteTree
+from .tree import RouteTree, TreeMatch
 
 __all__ = ["APIRouter", "Router"]
 
@@ -166,36 +166,42 @@ class Router:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
+        if kind == "http":
+            method = scope["method"]
+        elif kind == "websocket":
+            method = _WS
+        else:
+            if "router" not in scope:
+                scope["router"] = self
+            if kind == "lifespan":
+                await handle_lifespan(scope.get("app"), self.effective_lifespan(), scope, receive, send)
+            return
         if "router" not in scope:
             scope["router"] = self
-        if kind == "lifespan":
-            await handle_lifespan(scope.get("app"), self.effective_lifespan(), scope, receive, send)
-            return
-        tree = self._tree if self._tree_count == len(self.routes) else self._rebuild()
-        path = get_route_path(scope)
-        method = scope["method"] if kind == "http" else _WS
+        tree = self._tree
+        if self._tree_count != len(self.routes):
+            tree = self._rebuild()
+        path = get_route_path(scope) if scope.get("root_path") else scope["path"]
         found = tree.match(path, method)
-        if found is None or (
-            isinstance(found, MethodNotAllowed) and (kind != "http" or found.allow == (_WS,))
-        ):
+        if type(found) is TreeMatch:
+            route = found.handler
+            if route.is_prefix:
+                assert isinstance(route, Mount)  # invariant: only mounts are prefix routes
+                route.child_scope(scope, found.remainder or "", found.params)
+            else:
+                existing = scope.get("path_params")
+                scope["path_params"] = {**existing, **found.params} if existing else found.params
+                scope["route"] = route
+                scope["endpoint"] = route.endpoint
+            await route.handle(scope, receive, send)
+            return
+        if found is None or kind != "http" or found.allow == (_WS,):
             await self._not_found(scope, receive, send, tree, path, method)
             return
-        if isinstance(found, MethodNotAllowed):
-            allow = ", ".join(m for m in found.allow if m != _WS)
-            if "app" in scope:
-                raise HTTPException(405, headers={"Allow": allow})
-            await PlainTextResponse("Method Not Allowed", 405, headers={"Allow": allow})(scope, receive, send)
-            return
-        route = found.handler
-        if route.is_prefix:
-            assert isinstance(route, Mount)  # invariant: only mounts are prefix routes
-            route.child_scope(scope, found.remainder or "", found.params)
-        else:
-            existing = scope.get("path_params")
-            scope["path_params"] = {**existing, **found.params} if existing else found.params
-            scope["route"] = route
-            scope["endpoint"] = getattr(route, "endpoint", None)
-        await route.handle(scope, receive, send)
+        allow = ", ".join(m for m in found.allow if m != _WS)
+        if "app" in scope:
+            raise HTTPException(405, headers={"Allow": allow})
+        await PlainTextResponse("Method Not Allowed", 405, headers={"Allow": allow})(scope, receive, send)
 
     async def _not_found(
         self, scope: Scope, receive: Receive, send: Send, tree: RouteTree[BaseRoute], path: str, method: str

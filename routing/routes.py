@@ -86,6 +86,7 @@ class BaseRoute:
     include_in_schema: bool = True
     is_prefix: bool = False
     kind: str = "http"
+    endpoint: Any = None
 
     @property
     def path_format(self) -> str:
