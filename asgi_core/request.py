@@ -201,15 +201,17 @@ class Request(HTTPConnection):
 
     def _check_declared_length(self) -> None:
         limit = self.max_body_size
+        values = [v for k, v in self.headers.raw if k == b"content-length"]
+        if not values:
+            return
+        raw = values[0]
+        # SPEC: RFC 9110 §8.6 Content-Length = 1*DIGIT; RFC 9112 §6.3 - differing
+        # repeated values are an error. SECURITY: int() alone would also take "-1",
+        # "+5", " 5 " and "1_0", and raise on 4300+ digits.
+        if not raw.isdigit() or any(v != raw for v in values[1:]):
+            raise MalformedInputError(f"invalid content-length header: {raw[:40]!r}")
         if limit is None:
             return
-        raw = self.headers.get_raw(b"content-length")
-        if raw is None:
-            return
-        # SPEC: RFC 9110 §8.6 Content-Length = 1*DIGIT. SECURITY: int() alone would
-        # also take "-1", "+5", " 5 " and "1_0", and raise on 4300+ digits.
-        if not raw.isdigit():
-            raise MalformedInputError(f"invalid content-length header: {raw[:40]!r}")
         digits = raw.lstrip(b"0")
         if len(digits) > 20 or int(digits or b"0") > limit:
             raise PayloadTooLargeError(

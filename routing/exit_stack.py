@@ -58,4 +58,4 @@ class LazyExitStack:
         stack = self.stack
         if stack is None:
             return False
-        return await stack.__aexit__(exc_type, exc, tb)
+        return bool(await stack.__aexit__(exc_type, exc, tb))

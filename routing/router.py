@@ -37,7 +37,7 @@ from .errors import RouteConfigError
 from .lifespan import Lifespan, handle_lifespan, legacy_lifespan, merge_lifespans
 from .options import Default, DefaultPlaceholder, RouteOptions, generate_unique_id
 from .routes import BaseRoute, Mount, NoMatchFound, Route, WebSocketRoute, get_route_path
-from .tree import RouteTree, TreeMatch
+from .tree import MethodNotAllowed, RouteTree, TreeMatch
 
 __all__ = ["APIRouter", "Router"]
 
@@ -195,7 +195,7 @@ class Router:
                 scope["endpoint"] = route.endpoint
             await route.handle(scope, receive, send)
             return
-        if found is None or kind != "http" or found.allow == (_WS,):
+        if found is None or kind != "http" or not isinstance(found, MethodNotAllowed) or found.allow == (_WS,):
             await self._not_found(scope, receive, send, tree, path, method)
             return
         allow = ", ".join(m for m in found.allow if m != _WS)

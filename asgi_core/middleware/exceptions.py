@@ -10,11 +10,12 @@ become a response any more: it is re-raised.
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Union
 
 from ..concurrency import run_in_threadpool
-from ..exceptions import HTTPException, WebSocketException
+from ..exceptions import ClientDisconnect, HTTPException, WebSocketException
 from ..request import Request
 from ..response import JSONResponse, Response, status_has_no_body
 from ..types import ASGIApp, Message, Receive, Scope, Send
@@ -29,6 +30,8 @@ __all__ = [
     "http_exception_handler",
     "websocket_exception_handler",
 ]
+
+_logger = logging.getLogger("ferrule.errors")
 
 ExceptionHandler = Callable[[Any, Any], Union[Awaitable[Any], Any]]
 
@@ -109,6 +112,11 @@ class ExceptionMiddleware:
 
         try:
             await self.app(scope, receive, sender)
+        except ClientDisconnect:
+            # The client left while its body was being read: there is nobody to
+            # answer, and a traceback per vanished client would be log spam.
+            _logger.debug("client disconnected before the request body was read: %s", scope.get("path"))
+            return
         except Exception as exc:
             handler = self.lookup(exc)
             if handler is None:

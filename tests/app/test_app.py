@@ -385,3 +385,39 @@ def test_dependency_overrides_can_be_reassigned_and_cleared() -> None:
     assert client.get("/who").json() == "fake"
     app.dependency_overrides.clear()
     assert client.get("/who").json() == "real"
+
+
+def test_client_disconnect_while_reading_the_body_is_quiet() -> None:
+    import anyio
+
+    app = App()
+
+    class Item(BaseModel):
+        name: str
+
+    @app.post("/items")
+    async def create(item: Item) -> Item:
+        return item
+
+    sent: list[dict[str, Any]] = []
+
+    async def main() -> None:
+        messages = [
+            {"type": "http.request", "body": b'{"na', "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+
+        async def receive() -> dict[str, Any]:
+            return messages.pop(0)
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http", "method": "POST", "path": "/items", "root_path": "", "query_string": b"",
+            "headers": [(b"content-type", b"application/json")], "scheme": "http", "server": ("t", 80),
+        }
+        await app(scope, receive, send)
+
+    anyio.run(main)
+    assert sent == []
