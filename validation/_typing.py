@@ -34,6 +34,7 @@ __all__ = [
     "is_upload",
     "is_upload_sequence",
     "model_of",
+    "replace_type",
     "strip_annotated",
 ]
 
@@ -160,3 +161,25 @@ def is_bytes_sequence(annotation: Any) -> bool:
     if _is_union(get_origin(annotation)):
         return any(is_bytes_sequence(arg) for arg in get_args(annotation))
     return is_sequence(annotation) and all(is_bytes_or_optional_bytes(arg) for arg in get_args(annotation))
+
+
+def replace_type(annotation: Any, old: type[Any], new: type[Any]) -> Any:
+    """``annotation`` with the class ``old`` replaced by ``new`` wherever it appears (``list[old]``, ``old | None``...)."""
+    if annotation is old:
+        return new
+    args = get_args(annotation)
+    if not args:
+        return annotation
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        base = replace_type(args[0], old, new)
+        return annotation if base is args[0] else Annotated[tuple([base, *annotation.__metadata__])]
+    new_args = tuple(replace_type(arg, old, new) if arg is not Ellipsis else arg for arg in args)
+    if all(a is b for a, b in zip(new_args, args)):
+        return annotation
+    if _is_union(origin):
+        return Union[new_args]
+    copy_with = getattr(annotation, "copy_with", None)
+    if copy_with is not None:
+        return copy_with(new_args)
+    return types.GenericAlias(origin, new_args)

@@ -33,9 +33,11 @@ from pydantic import Json
 from pydantic.fields import FieldInfo
 
 from ferrule.asgi_core.exceptions import FerruleError
+from ferrule.asgi_core.forms import UploadFile as _BaseUploadFile
 
 from . import _typing
 from .params import Body, Cookie, File, Header, Param, Path, Query, Undefined
+from .uploads import UploadFile
 
 __all__ = ["ParamConfigError", "ParamField", "ParamLocation", "analyze_param"]
 
@@ -257,6 +259,8 @@ def analyze_param(
     location = _LOCATION_OF_MARKER.get(type(marker)) if isinstance(marker, Param) else ParamLocation.body
     if location is None:
         location = _location_of_subclass(marker)
+    # The parser's UploadFile has no pydantic schema: validate with the pydantic-aware subclass.
+    kept = _typing.replace_type(kept, _BaseUploadFile, UploadFile)
     return ParamField(
         name=name, alias=alias, annotation=kept, field_info=marker, location=location, owner=owner
     )

@@ -16,6 +16,7 @@ from validation_helpers import JSON, compile_endpoint, make_request, multipart, 
 
 from ferrule.asgi_core.exceptions import MalformedInputError, PayloadTooLargeError, UnsupportedMediaTypeError
 from ferrule.asgi_core.forms import FormData, FormLimits
+from ferrule.asgi_core.forms import UploadFile as ParserUploadFile
 from ferrule.validation import Body, File, Form, RequestConfig, RequestValidationError, UploadFile
 from ferrule.validation.body import decode_json, is_json_media_type, should_embed
 from ferrule.validation.fields import analyze_param
@@ -361,3 +362,27 @@ async def test_malformed_multipart_is_400() -> None:
 def test_unsupported_media_type_is_what_asgi_core_raises_for_json_forms() -> None:
     # The COMPAT path in body.read turns this 415 into an empty form (FastAPI's 422).
     assert issubclass(UnsupportedMediaTypeError, Exception)
+
+
+async def test_the_parsers_upload_class_works_as_an_annotation() -> None:
+    def endpoint(up: ParserUploadFile, many: Optional[list[ParserUploadFile]] = None) -> None: ...
+
+    validator = compile_endpoint(endpoint)
+    assert validator.fields[0].annotation is UploadFile
+    assert validator.fields[1].annotation == Optional[list[UploadFile]]
+    headers, body = multipart([("up", "a.txt", b"A"), ("many", "b.txt", b"B")])
+    request = make_request(headers=headers, body=body)
+    values = await validator.validate(request)
+    assert values[0].filename == "a.txt" and [u.filename for u in values[1]] == ["b.txt"]
+    await request.close()
+    # FastAPI's message for a form value that is not a file.
+    assert await rendered_422(endpoint, make_request(headers=[(b"content-type", b"application/x-www-form-urlencoded")], body=b"up=text")) == {
+        "detail": [
+            {"type": "value_error", "loc": ["body", "up"], "msg": "Value error, Expected UploadFile, received: <class 'str'>", "input": "text", "ctx": {"error": {}}}
+        ]
+    }
+    # And OpenAPI can describe it.
+    assert validator.body_model is not None
+    assert validator.body_model.model_json_schema()["properties"]["up"] == {
+        "contentMediaType": "application/octet-stream", "title": "Up", "type": "string"
+    }

@@ -248,7 +248,7 @@ JSONABLE = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(JSONABLE)
 def test_without_model_equals_jsonable_encoder_then_json(value: Any) -> None:
     expected = json.dumps(jsonable_encoder(value), ensure_ascii=False, allow_nan=False)
