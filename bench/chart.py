@@ -27,7 +27,7 @@ COLOURS: Final[dict[str, str]] = {
     "blacksheep": "#3d3d3d",
 }
 _OTHER: Final = "#7a5195"
-WIDTH: Final = 960
+WIDTH: Final = 1040
 LABEL_W: Final = 130  # scenario names
 NAME_W: Final = 80  # framework names
 BAR_W: Final = 520

@@ -98,7 +98,7 @@ def estimate_build(cells: Sequence[Cell], framework: str, scenario: Scenario) ->
 
 async def run_cells(
     scenarios: Sequence[Scenario], frameworks: Sequence[str], settings: Settings, progress: bool = True,
-    build_budget: float = 120.0,
+    build_budget: float = 60.0,
 ) -> list[Cell]:
     """Measure every scenario x framework; a router_scale app whose startup is
     estimated above `build_budget` seconds is skipped (and says why)."""
@@ -134,8 +134,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
                         help="cpu: process CPU time, robust on a shared machine (default); wall: elapsed time")
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio", help="event loop (default asyncio)")
-    parser.add_argument("--build-budget", type=float, default=120.0, metavar="S",
-                        help="skip a router_scale app whose startup is estimated above S seconds (default 120)")
+    parser.add_argument("--build-budget", type=float, default=60.0, metavar="S",
+                        help="skip a router_scale app whose startup is estimated above S seconds (default 60)")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write all results as JSON")
     parser.add_argument("--svg", type=Path, metavar="OUT", help="write a bar chart as SVG")
     return parser

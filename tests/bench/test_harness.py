@@ -211,3 +211,20 @@ def test_response_reader_frames_chunked_and_content_length_byte_by_byte() -> Non
             seen.append((reader.status, bytes(reader.body), reader.close))
             reader.next_response()
     assert seen == [(200, b"abcde", False), (404, b"no", True)]
+
+
+def test_router_build_estimate_extrapolates_the_growth_of_smaller_sizes() -> None:
+    from bench.run import estimate_build
+
+    cells = [
+        Cell("litestar", "router_scale_100", "ok", build_s=0.1),
+        Cell("litestar", "router_scale_1000", "ok", build_s=4.0),
+        Cell("ferrule", "router_scale_1000", "ok", build_s=2.0),
+    ]
+    estimate = estimate_build(cells, "litestar", SCENARIOS["router_scale_10000"])
+    assert estimate is not None
+    assert estimate[0] == pytest.approx(160.0)  # 40x per 10x routes, once more
+    assert estimate[1] == "1,000 routes took 4.0 s"
+    one_point = estimate_build(cells, "ferrule", SCENARIOS["router_scale_10000"])
+    assert one_point is not None and one_point[0] == pytest.approx(20.0)  # linear with one point
+    assert estimate_build(cells, "litestar", SCENARIOS["hello"]) is None
