@@ -164,14 +164,16 @@ async def request_validation_exception_handler(
     request: HTTPConnection, exc: RequestValidationError
 ) -> JSONResponse:
     """The default handler: 422 with ``{"detail": [...errors...]}``, FastAPI's body."""
-    from .encoders import jsonable_encoder
+    from .encoders import is_plain_json, jsonable_encoder
 
     # SECURITY: a body that is not UTF-8 (sent as text/plain, say) is echoed as
     # the error's input; FastAPI would fail with a 500 there, ferrule replaces
     # the undecodable bytes. Likewise for what JSON cannot carry: non-finite
     # floats (``1e999``, ``NaN`` in a JSON body) and lone surrogates (``"\ud800"``),
     # and uploaded files (a form model's input holds them): their metadata.
-    detail = jsonable_encoder(exc.errors(), custom_encoder=_LENIENT_BYTES)
+    errors = exc.errors()
+    # PERF: error lists are almost always plain JSON already (see is_plain_json).
+    detail = errors if is_plain_json(errors) else jsonable_encoder(errors, custom_encoder=_LENIENT_BYTES)
     return JSONResponse({"detail": detail}, status_code=422)
 
 

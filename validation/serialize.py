@@ -37,7 +37,7 @@ from pydantic_core import to_json
 from ferrule.asgi_core.exceptions import FerruleError
 from ferrule.asgi_core.response import Response
 
-from .encoders import IncEx, jsonable_encoder
+from .encoders import IncEx, is_plain_json, jsonable_encoder
 from .errors import EndpointContext, ResponseValidationError
 
 __all__ = ["ResponseConfigError", "ResponseSerializer", "compile_response", "serialize_without_model"]
@@ -212,6 +212,9 @@ def serialize_without_model(value: Any) -> bytes:
     Raises:
         ValueError: NaN or infinity in the data (not JSON), or an unknown type.
     """
+    if is_plain_json(value):
+        # PERF: nothing for jsonable_encoder to change (and nothing non-finite).
+        return to_json(value)
     data = _plain(value)
     body = to_json(data)
     # PERF: the non-finite check only runs when the output mentions NaN/Infinity.

@@ -125,3 +125,24 @@ def test_unknown_object_is_value_error_listing_both_failures() -> None:
     with pytest.raises(ValueError) as info:
         jsonable_encoder(object())
     assert str(info.value) == EXPECTED["error"]
+
+
+@pytest.mark.parametrize(
+    ("value", "plain"),
+    [
+        ({"a": [1, 2.5, True, None, "x"]}, True),
+        ((1, "é"), True),
+        ({"a": float("nan")}, False),
+        ([float("inf")], False),
+        ({1: "int key"}, False),
+        ({"_sa_instance_state": 1}, False),
+        ("\ud800", False),
+        ({"when": __import__("datetime").date(2020, 1, 1)}, False),
+    ],
+)
+def test_is_plain_json_only_accepts_what_jsonable_encoder_leaves_alone(value: object, plain: bool) -> None:
+    from ferrule.validation.encoders import is_plain_json
+
+    assert is_plain_json(value) is plain
+    if plain:
+        assert jsonable_encoder(value) == (list(value) if isinstance(value, tuple) else value)
