@@ -166,6 +166,7 @@ class Request(HTTPConnection):
         "_stream_consumed",
         "_is_disconnected",
         "_pending",
+        "_received",
         "max_body_size",
     )
 
@@ -188,6 +189,7 @@ class Request(HTTPConnection):
         self._stream_consumed = False
         self._is_disconnected = False
         self._pending: list[Message] = []
+        self._received = 0
         self.max_body_size = max_body_size
 
     @property
@@ -218,42 +220,56 @@ class Request(HTTPConnection):
                 f"request body of {raw[:40].decode('ascii')} bytes is over the limit of {limit} bytes"
             )
 
+    def _start_reading(self) -> None:
+        if self._stream_consumed:
+            raise RuntimeError("the request body was already consumed by stream()")
+        self._stream_consumed = True
+        self._check_declared_length()
+
+    async def _next_chunk(self) -> tuple[bytes, bool]:
+        """The next body chunk and whether more follow; enforces the size limit."""
+        while True:
+            message = self._pending.pop(0) if self._pending else await self._receive()
+            kind = message["type"]
+            if kind == "http.request":
+                chunk: bytes = message.get("body", b"")
+                if chunk:
+                    self._received += len(chunk)
+                    limit = self.max_body_size
+                    if limit is not None and self._received > limit:
+                        raise PayloadTooLargeError(f"request body is over the limit of {limit} bytes")
+                return chunk, message.get("more_body", False)
+            if kind == "http.disconnect":
+                self._is_disconnected = True
+                raise ClientDisconnect()
+
     async def stream(self) -> AsyncIterator[bytes]:
         """Yield the body's chunks as they arrive (or the cached body)."""
         if self._body is not None:
             yield self._body
             yield b""
             return
-        if self._stream_consumed:
-            raise RuntimeError("the request body was already consumed by stream()")
-        self._stream_consumed = True
-        self._check_declared_length()
-        limit = self.max_body_size
-        received = 0
-        while True:
-            message = self._pending.pop(0) if self._pending else await self._receive()
-            kind = message["type"]
-            if kind == "http.request":
-                chunk = message.get("body", b"")
-                if chunk:
-                    received += len(chunk)
-                    if limit is not None and received > limit:
-                        raise PayloadTooLargeError(
-                            f"request body is over the limit of {limit} bytes"
-                        )
-                    yield chunk
-                if not message.get("more_body", False):
-                    break
-            elif kind == "http.disconnect":
-                self._is_disconnected = True
-                raise ClientDisconnect()
+        self._start_reading()
+        more = True
+        while more:
+            chunk, more = await self._next_chunk()
+            if chunk:
+                yield chunk
         yield b""
 
     async def body(self) -> bytes:
         """The whole body, read once and cached."""
         if self._body is None:
-            chunks = [chunk async for chunk in self.stream()]
-            self._body = b"".join(chunks)
+            self._start_reading()
+            # PERF: no async generator; most bodies arrive in one message.
+            chunk, more = await self._next_chunk()
+            if more:
+                chunks = [chunk]
+                while more:
+                    chunk, more = await self._next_chunk()
+                    chunks.append(chunk)
+                chunk = b"".join(chunks)
+            self._body = chunk
         return self._body
 
     async def json(self) -> Any:
