@@ -171,10 +171,13 @@ class Router:
         elif kind == "websocket":
             method = _WS
         else:
+            if kind != "lifespan":
+                # SPEC: ASGI 3.0 "Applications": reject a protocol you do not speak with an
+                # exception, or the server may think it is supported (and wait on it).
+                raise RuntimeError(f"unsupported ASGI scope type {kind!r}: ferrule serves http, websocket and lifespan")
             if "router" not in scope:
                 scope["router"] = self
-            if kind == "lifespan":
-                await handle_lifespan(scope.get("app"), self.effective_lifespan(), scope, receive, send)
+            await handle_lifespan(scope.get("app"), self.effective_lifespan(), scope, receive, send)
             return
         if "router" not in scope:
             scope["router"] = self
