@@ -37,7 +37,7 @@ from ferrule.asgi_core.types import Receive, Scope, Send
 from ferrule.asgi_core.websocket import WebSocket
 from ferrule.di import SolveContext, compile_endpoint
 from ferrule.validation.compile import RequestConfig
-from ferrule.validation.errors import EndpointContext
+from ferrule.validation.errors import EndpointContext, RequestValidationError, request_validation_exception_handler
 from ferrule.validation.serialize import compile_response
 
 from .errors import RouteConfigError
@@ -233,6 +233,16 @@ class APIRoute(BaseRoute):
                 response = await self._respond(result, ctx, request)
                 observer.on_stage(self.endpoint_ctx.method_path, "serialize", perf_counter() - start)
             await response(scope, receive, send)
+        except RequestValidationError as exc:
+            # PERF: the common 422 is answered here when the app keeps FastAPI's
+            # default handler (same bytes as ExceptionMiddleware would send, with
+            # no unwinding through the router and middleware frames).
+            if stack.stack is not None and await stack.aexit(type(exc), exc, exc.__traceback__):
+                return
+            handlers = getattr(provider, "exception_handlers", None)
+            if handlers is None or handlers.get(RequestValidationError) is not request_validation_exception_handler:
+                raise
+            await (await request_validation_exception_handler(request, exc))(scope, receive, send)
         except BaseException as exc:
             if stack.stack is None or not await stack.aexit(type(exc), exc, exc.__traceback__):
                 raise
