@@ -106,7 +106,7 @@ def segment_key(segment: Segment) -> Key:
     literal = sum(len(part) for part in segment if isinstance(part, str))
     shape = "".join(part if isinstance(part, str) else "{" + part.convertor_name + "}" for part in segment)
     if params[-1].convertor_name == "path":
-        return (CATCH_ALL, literal, tuple(_param_rank(p) for p in params[:-1]), shape)
+        return (CATCH_ALL, -literal, tuple(_param_rank(p) for p in params[:-1]), shape)
     if len(segment) > 1:
         return (MIXED, -literal, tuple(_param_rank(p) for p in params), shape)
     if params[0].convertor_name == "str":
