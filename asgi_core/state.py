@@ -18,7 +18,8 @@ class Address(NamedTuple):
 class State:
     """A namespace over a dict: ``state.db`` reads ``state._state["db"]``.
 
-    A missing attribute raises ``AttributeError`` naming it.
+    A missing attribute raises ``AttributeError`` naming it. ``copy.copy``
+    copies the dict; ``copy.deepcopy`` and pickling copy it deeply.
     """
 
     _state: dict[str, Any]
@@ -30,10 +31,16 @@ class State:
         self._state[key] = value
 
     def __getattr__(self, key: str) -> Any:
+        # Read ``_state`` from the instance dict: copy/pickle probe attributes on
+        # an instance built without __init__, where ``self._state`` would recurse.
         try:
-            return self._state[key]
+            return self.__dict__["_state"][key]
         except KeyError:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute {key!r}") from None
+
+    def __copy__(self) -> State:
+        """A state over a copy of the dict (setting on one does not change the other)."""
+        return type(self)(dict(self._state))
 
     def __delattr__(self, key: str) -> None:
         try:
