@@ -13,9 +13,14 @@ Reading (once per request, FastAPI's rules):
   stays ``bytes`` and is validated as such (which yields FastAPI's 422).
 * Decoding: pydantic-core's ``from_json`` first; when it refuses the input,
   the stdlib decoder decides, so the outcome is the stdlib's (which accepts
-  BOMs, UTF-16/32 and lone surrogates). A ``json.JSONDecodeError`` is FastAPI's
-  ``json_invalid`` 422 entry (``loc: ["body", <pos>]``, ``ctx.error`` = the
-  stdlib's message); any other failure (bad UTF-8, too deep) is a 400.
+  BOMs and UTF-16/32). A ``json.JSONDecodeError`` is FastAPI's ``json_invalid``
+  422 entry (``loc: ["body", <pos>]``, ``ctx.error`` = the stdlib's message);
+  any other failure (bad UTF-8, too deep) is a 400.
+* Policy (a difference from FastAPI): JSON that no response could carry back
+  is refused on input with a 400: ``NaN``/``Infinity`` (not JSON, RFC 8259
+  §6), numbers that overflow to infinity (``1e999``) and lone surrogates
+  (``"\ud800"``, UTF-8-encoded ``ED A0 80``). FastAPI accepts them and then
+  answers 500 when an endpoint echoes them.
 * Size: ``RequestConfig.max_body_size`` is set on the request before reading;
   ``asgi_core`` raises ``PayloadTooLargeError`` (413).
 
@@ -103,6 +108,34 @@ def is_json_media_type(raw: bytes) -> bool:
     return main.strip() == b"application" and (sub.strip() == b"json" or sub.strip().endswith(b"+json"))
 
 
+def _refuse_constant(name: str) -> Any:
+    # SPEC: RFC 8259 §6 - NaN and Infinity are not JSON numbers.
+    raise MalformedInputError(f"There was an error parsing the body: {name} is not valid JSON")
+
+
+def _sendable(value: Any) -> bool:
+    """No non-finite float and no unencodable (lone surrogate) string anywhere in ``value``."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is float:
+            if item - item != 0.0:
+                return False
+        elif kind is str:
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return False
+        elif kind is dict:
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+    return True
+
+
 def decode_json(raw: bytes, endpoint_ctx: EndpointContext | None) -> Any:
     """Decode a JSON body with the stdlib's outcome (see the module docstring).
 
@@ -111,11 +144,22 @@ def decode_json(raw: bytes, endpoint_ctx: EndpointContext | None) -> Any:
         MalformedInputError: the body cannot be decoded at all (400).
     """
     try:
-        return from_json(raw)
+        value = from_json(raw, allow_inf_nan=False)
     except ValueError:
         pass
+    else:
+        # SECURITY: an overflowing literal (1e999) decodes to inf, which no JSON
+        # response can carry; only literals with an exponent or many digits can.
+        if (b"e" in raw or b"E" in raw or len(raw) > 300) and not _sendable(value):
+            raise MalformedInputError("There was an error parsing the body: a number is out of range")
+        return value
     try:
-        return json.loads(raw)
+        value = json.loads(raw, parse_constant=_refuse_constant)
+        if not _sendable(value):
+            raise MalformedInputError(
+                "There was an error parsing the body: lone surrogates and out-of-range numbers are not allowed"
+            )
+        return value
     except json.JSONDecodeError as exc:
         raise RequestValidationError(
             [

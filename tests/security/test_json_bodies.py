@@ -130,15 +130,15 @@ async def test_large_but_allowed_integers_are_exact() -> None:
 async def test_non_finite_numbers_in_a_422_are_sent_as_text_not_a_500(number: bytes, echoed: str) -> None:
     """Bug class: a validation error that cannot be rendered (hostile input turns a 422 into a 500).
 
-    ``1e999`` overflows to ``inf`` and ``NaN`` is accepted like the stdlib
-    does; the 422 echoes the input, and JSON cannot carry non-finite numbers,
-    so FastAPI's handler fails with a 500 (``allow_nan=False``). ferrule's
-    422 sends them as the strings pydantic uses (``"Infinity"``, ``"NaN"``).
+    ``1e999`` overflows to ``inf`` and ``NaN`` is accepted by the stdlib; a 422
+    echoing them cannot be JSON, so FastAPI's handler fails with a 500
+    (``allow_nan=False``). ferrule refuses such bodies on input (400); the
+    422 handler would still send them as text (``echoed``) as a second line.
     """
     outcome = await drive(json_app(), "POST", "/count", [JSON], b'{"n": ' + number + b"}")
-    assert outcome.status == 422
+    assert outcome.status == 400
     assert outcome.error is None
-    assert outcome.json()["detail"][0]["input"] == echoed
+    assert "There was an error parsing the body" in outcome.json()["detail"]
 
 
 @pytest.mark.parametrize("text", [b'"\\ud800"', b'"\xed\xa0\x80"', b'["a", {"k": "\\udfff"}]'])
@@ -148,27 +148,25 @@ async def test_lone_surrogates_in_a_422_are_replaced_not_a_500(text: bytes) -> N
     The escaped lone surrogate ``\\ud800`` (valid JSON syntax) and the
     invalid UTF-8 ``ED A0 80`` (let through by the stdlib fallback's
     ``surrogatepass``) become a ``str`` that cannot be encoded; echoed in a
-    422 they made it a 500. ferrule's 422 replaces them with U+FFFD.
+    422 they made it a 500. ferrule refuses such bodies on input (400).
     """
     outcome = await drive(json_app(), "POST", "/count", [JSON], b'{"n": ' + text + b"}")
-    assert outcome.status == 422
+    assert outcome.status == 400
     assert outcome.error is None
-    assert "\ufffd" in str(outcome.json()["detail"][0]["input"])
+    assert "There was an error parsing the body" in outcome.json()["detail"]
 
 
-@pytest.mark.xfail(strict=True, reason="reported: NaN/Infinity/1e999 are accepted (stdlib compat) and echoing them is a 500")
 @pytest.mark.parametrize("literal", [b"NaN", b"Infinity", b"-Infinity", b"1e999"])
 async def test_non_finite_numbers_never_cause_a_500(literal: bytes) -> None:
     """Bug class: input the framework accepts but cannot send back (500 on echo).
 
     ``NaN``/``Infinity`` are not JSON (RFC 8259 §6) and ``1e999`` overflows
-    to ``inf``; the decoder accepts them like the stdlib (FastAPI's
-    behaviour), and ``JSONResponse`` refuses them, so an endpoint echoing
-    its input answers 500. Known and reported; this test turns green when
-    the policy changes (refuse them on input, or encode them on output).
+    to ``inf``; FastAPI accepts them like the stdlib, and an endpoint echoing
+    its input then answers 500. ferrule's policy: refuse them on input (400).
     """
     outcome = await drive(json_app(), "POST", "/echo", [JSON], b"[" + literal + b"]")
-    assert outcome.status != 500
+    assert outcome.status == 400
+    assert "There was an error parsing the body" in outcome.json()["detail"]
 
 
 # --- text ---------------------------------------------------------------------------------------------
@@ -197,18 +195,18 @@ async def test_invalid_utf8_is_400(body: bytes) -> None:
     assert (outcome.status, outcome.json()) == (400, PARSE_ERROR)
 
 
-@pytest.mark.xfail(strict=True, reason="reported: UTF-8-encoded surrogates pass the stdlib fallback (surrogatepass) and echoing them is a 500")
 @pytest.mark.parametrize("body", [b'["\xed\xa0\x80"]', b'["\\ud800"]'])
 async def test_surrogates_never_become_unencodable_strings(body: bytes) -> None:
     """Bug class: invalid UTF-8 (encoded surrogates, ``ED A0 80``) accepted as text.
 
     The stdlib fallback decodes bytes with ``surrogatepass``, so the
     invalid sequence ``ED A0 80`` (and the escaped lone surrogate ``\\ud800``)
-    become a ``str`` that cannot be encoded again: echoing it is a 500.
-    FastAPI behaves the same; reported for a policy decision.
+    become a ``str`` that cannot be encoded again: echoing it is a 500 in
+    FastAPI. ferrule's policy: refuse them on input (400).
     """
     outcome = await drive(json_app(), "POST", "/echo", [JSON], body)
-    assert outcome.status != 500
+    assert outcome.status == 400
+    assert "There was an error parsing the body" in outcome.json()["detail"]
 
 
 # --- duplicate keys -----------------------------------------------------------------------------------
