@@ -67,22 +67,6 @@ def _growth_note(sampler: MemorySampler) -> str:
     return f"RSS {sampler.baseline / MIB:.0f} MiB, peak +{sampler.growth / MIB:.1f} MiB"
 
 
-@check("body.large_upload", "large request body streamed, server memory flat",
-       f"{BODY_SPEC}: \"stream large incoming HTTP bodies in chunks\"")
-def body_large_upload(ctx: Context) -> str | None:
-    size = ctx.settings.large_body
-    ctx.request("GET", "/health")  # warm up: first-request allocations are not the body's
-    with MemorySampler(ctx.server.pid) as sampler:
-        got = _post_body(ctx, blocks(size), size=size, chunked=False)
-    _check_received(got, size)
-    server_expect(
-        sampler.growth <= ctx.settings.max_growth,
-        f"server process tree grew by {sampler.growth / MIB:.1f} MiB while a {size // MIB} MiB body "
-        f"passed through an app that keeps none of it (limit {ctx.settings.max_growth / MIB:.0f} MiB)",
-    )
-    return f"{size // MIB} MiB in {got['messages']} messages; {_growth_note(sampler)}"
-
-
 @check("body.large_download", "large streamed response to a slow reader, server memory flat",
        "ASGI www 2.5 §Response Body; flow control: send() waits for the transport")
 def body_large_download(ctx: Context) -> str | None:
@@ -113,3 +97,19 @@ def body_large_download(ctx: Context) -> str | None:
         f"reader from an app that holds one 64 KiB block (limit {ctx.settings.max_growth / MIB:.0f} MiB)",
     )
     return f"{size // MIB} MiB; {_growth_note(sampler)}"
+
+
+@check("body.large_upload", "large request body streamed, server memory flat",
+       f"{BODY_SPEC}: \"stream large incoming HTTP bodies in chunks\"")
+def body_large_upload(ctx: Context) -> str | None:
+    size = ctx.settings.large_body
+    ctx.request("GET", "/health")  # warm up: first-request allocations are not the body's
+    with MemorySampler(ctx.server.pid) as sampler:
+        got = _post_body(ctx, blocks(size), size=size, chunked=False)
+    _check_received(got, size)
+    server_expect(
+        sampler.growth <= ctx.settings.max_growth,
+        f"server process tree grew by {sampler.growth / MIB:.1f} MiB while a {size // MIB} MiB body "
+        f"passed through an app that keeps none of it (limit {ctx.settings.max_growth / MIB:.0f} MiB)",
+    )
+    return f"{size // MIB} MiB in {got['messages']} messages; {_growth_note(sampler)}"
