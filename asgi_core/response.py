@@ -17,7 +17,7 @@ JSON policy (``JSONResponse``): serialized by pydantic-core, compact, UTF-8
 
 from __future__ import annotations
 
-import math
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -207,14 +207,11 @@ class PlainTextResponse(Response):
     media_type = "text/plain"
 
 
-def _has_non_finite(value: Any) -> bool:
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    if isinstance(value, dict):
-        return any(_has_non_finite(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_non_finite(v) for v in value)
-    return False
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(
+        "Out of range float values are not JSON compliant: "
+        f"{name} cannot be sent; replace NaN and Infinity with null or a string"
+    )
 
 
 class JSONResponse(Response):
@@ -224,12 +221,11 @@ class JSONResponse(Response):
 
     def render(self, content: Any) -> bytes:
         body = to_json(content)
-        # PERF: the NaN check only runs when the fast output mentions NaN/Infinity.
-        if (b"NaN" in body or b"Infinity" in body) and _has_non_finite(content):
-            raise ValueError(
-                "Out of range float values are not JSON compliant: "
-                "NaN and Infinity cannot be sent; replace them with null or a string"
-            )
+        # PERF: the check only runs when the fast output mentions NaN/Infinity.
+        # It reads the output itself, so a float in a set, dataclass or model
+        # is caught too; "NaN" inside a string is not a constant and passes.
+        if b"NaN" in body or b"Infinity" in body:
+            json.loads(body, parse_constant=_refuse_constant)
         return body
 
 
