@@ -26,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true", help="50 MiB large bodies (default: 10 MiB)")
     parser.add_argument("--server", action="append", choices=[s.name for s in SERVERS], help="only this server (repeatable)")
     parser.add_argument("--check", action="append", metavar="ID", help="only this check id or id prefix (repeatable)")
-    parser.add_argument("--output", metavar="FILE", help="also write the markdown matrix to FILE")
+    parser.add_argument("--output", metavar="FILE", help="also write the markdown matrix to FILE (conformance/MATRIX.md is the committed one)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each result as it comes")
     args = parser.parse_args(argv)
 
