@@ -306,7 +306,9 @@ class Request(HTTPConnection):
             kind = message.get("type")
             if kind == "http.disconnect":
                 self._is_disconnected = True
-            elif kind == "http.request" and not self._stream_consumed:
-                # Keep the message: stream() must still deliver it.
+            elif kind == "http.request":
+                # Keep the message: stream()/body() must still deliver it, also
+                # when polled between two chunks of a stream() in progress.
+                # (A server sends no http.request after the last chunk.)
                 self._pending.append(message)
         return self._is_disconnected
