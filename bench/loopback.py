@@ -37,7 +37,7 @@ from bench.scenarios import SCENARIOS, CheckFailed, Scenario, select
 
 __all__ = ["main", "SERVERS", "LoopbackCell", "server_available"]
 
-SERVERS: Final = ("uvicorn", "ferrule")
+SERVERS: Final = ("uvicorn", "uvicorn-h11", "ferrule")
 DEFAULT_SCENARIOS: Final = "hello,json,path_int,query,body,deps"
 READY_TIMEOUT: Final = 120.0
 
@@ -58,7 +58,7 @@ class LoopbackCell:
 def server_available(server: str) -> str | None:
     """None when `server` can run here, else the reason it cannot."""
     try:
-        if server == "uvicorn":
+        if server.startswith("uvicorn"):
             import uvicorn  # noqa: F401
         else:
             from ferrule.asgi_core.server import serve  # noqa: F401
@@ -79,10 +79,13 @@ def _free_port() -> int:
 
 def _serve(server: str, framework: str, scenario: Scenario, port: int) -> None:
     app = build_app(framework, scenario)
-    if server == "uvicorn":
+    if server.startswith("uvicorn"):
         import uvicorn
 
-        uvicorn.run(app, host="127.0.0.1", port=port, loop="uvloop", http="httptools",
+        # "uvicorn-h11": the same pure-Python HTTP parser ferrule's server uses,
+        # so the comparison is server design against server design.
+        http = "h11" if server == "uvicorn-h11" else "httptools"
+        uvicorn.run(app, host="127.0.0.1", port=port, loop="uvloop", http=http,
                     lifespan="auto", access_log=False, log_level="warning")
         return
     import anyio
@@ -205,7 +208,7 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench loopback", description=__doc__.split("\n")[0])
     parser.add_argument("--scenarios", default=DEFAULT_SCENARIOS, help=f"default: {DEFAULT_SCENARIOS}")
     parser.add_argument("--frameworks", help="comma-separated; default all")
-    parser.add_argument("--servers", default=",".join(SERVERS), help="uvicorn,ferrule (default both)")
+    parser.add_argument("--servers", default=",".join(SERVERS), help="uvicorn,uvicorn-h11,ferrule (default all)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--requests", type=int, default=20_000, help="per cell (default 20000)")
     parser.add_argument("--time-cap", type=float, default=10.0, help="seconds of load per cell (default 10)")

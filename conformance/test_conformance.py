@@ -29,13 +29,7 @@ from .outcome import Check, Status, run_check
 from .servers import SERVERS, ServerExited, ServerSpec, installed
 
 #: (server, check id) -> why it fails today; the test xfails while it does.
-KNOWN_FERRULE_BUGS: dict[tuple[str, str], str] = {
-    ("ferrule", "body.large_upload"): (
-        "ferrule's server buffers a fast upload: anyio's asyncio SocketStream leaves the transport "
-        "reading from accept until its queue first runs empty, so a client sending faster than the "
-        "app reads fills the queue without bound (reported to the lead)"
-    ),
-}
+KNOWN_FERRULE_BUGS: dict[tuple[str, str], str] = {}
 
 CASES = [(spec, item) for spec in SERVERS for item in ordered_checks()]
 

@@ -113,6 +113,7 @@ class HTTP11Connection:
         server: tuple[str, int | None] | None,
     ) -> None:
         self.stream = stream
+        _pause_eager_reading(stream)
         self.state = state
         self.client = client
         self.server = server
@@ -421,3 +422,19 @@ class HTTP11Connection:
         await self._reader_done.wait()
         leftover = bytes(self.h11.trailing_data[0])
         await serve_websocket(self, request, leftover)
+
+
+def _pause_eager_reading(stream: anyio.abc.ByteStream) -> None:
+    """Make the socket pull-based from the first byte (memory stays flat under fast uploads).
+
+    anyio's asyncio socket stream starts with its transport reading, and only
+    pauses it after a ``receive()`` found its queue empty. A client that sends
+    faster than the app reads keeps that queue non-empty forever, so the whole
+    upload piles up in memory (found by the conformance suite's 50 MiB upload).
+    Pausing at accept means the transport only reads while ``receive()`` waits.
+    The attribute is private to anyio; without it (another backend) nothing changes.
+    """
+    transport = getattr(stream, "_transport", None)
+    pause = getattr(transport, "pause_reading", None)
+    if pause is not None and not transport.is_closing():  # type: ignore[union-attr]
+        pause()
