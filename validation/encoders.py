@@ -27,6 +27,7 @@ Rules (FastAPI's behaviour, reimplemented; tests pin its outputs):
 from __future__ import annotations
 
 import dataclasses
+import math
 import datetime
 from collections import deque
 from collections.abc import Callable
@@ -236,7 +237,7 @@ def is_plain_json(value: Any) -> bool:
     if kind is int or kind is bool or value is None:
         return True
     if kind is float:
-        return value - value == 0.0  # False for NaN and the infinities
+        return math.isfinite(value)
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str or key.startswith("_sa") or not is_plain_json(item):
