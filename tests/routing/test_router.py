@@ -260,3 +260,64 @@ def test_router_alone_without_app_answers_plain_404_405() -> None:
     response = client.get("/a")
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
+
+
+def test_routes_command_prints_methods_paths_names_and_locations(capsys: pytest.CaptureFixture[str]) -> None:
+    from ferrule.cli import main
+
+    assert main(["routes", "examples.app:app"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["METHODS", "PATH", "NAME", "ENDPOINT"]
+    row = next(line for line in out if " /notes/{note_id} " in line and line.startswith("GET"))
+    assert "read_note" in row and "examples/app.py:" in row
+    assert any(line.startswith("WS") and "/chat" in line for line in out)
+
+
+def test_nested_router_lifespans_are_merged_with_their_state() -> None:
+    from collections.abc import AsyncIterator
+    from contextlib import asynccontextmanager
+
+    events: list[str] = []
+
+    def lifespan_of(name: str) -> Any:
+        @asynccontextmanager
+        async def lifespan(app: Any) -> AsyncIterator[dict[str, str]]:
+            events.append(f"{name} up")
+            yield {name: "ready"}
+            events.append(f"{name} down")
+
+        return lifespan
+
+    inner = APIRouter(lifespan=lifespan_of("inner"))
+    outer = APIRouter(lifespan=lifespan_of("outer"))
+    outer.include_router(inner)
+    app = App(lifespan=lifespan_of("app"))
+    app.include_router(outer)
+
+    @app.get("/state")
+    def state(request: Request) -> dict[str, str]:
+        return {k: getattr(request.state, k) for k in ("app", "outer", "inner")}
+
+    with TestClient(app) as client:
+        assert client.get("/state").json() == {"app": "ready", "outer": "ready", "inner": "ready"}
+    assert events == ["app up", "outer up", "inner up", "inner down", "outer down", "app down"]
+
+
+def test_user_convertor_routes_and_formats() -> None:
+    from ferrule.routing import register_convertor
+    from ferrule.routing.convertors import convertor_from_functions
+
+    register_convertor(
+        "hexint",
+        convertor_from_functions(lambda text: int(text, 16), lambda value: format(value, "x"), regex="[0-9a-f]+"),
+    )
+    app = App()
+
+    @app.get("/color/{value:hexint}", name="color")
+    def color(request: Request) -> int:
+        return int(request.path_params["value"])
+
+    client = TestClient(app)
+    assert client.get("/color/ff").json() == 255
+    assert client.get("/color/zz").status_code == 404
+    assert app.url_path_for("color", value=255) == "/color/ff"
