@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ferrule.asgi_core.url import URL, QueryParams, percent_decode
+from ferrule.asgi_core.url import URL, QueryParams, parse_query_last, percent_decode
 
 # Text biased towards the characters that matter to the parsers.
 _query_text = st.text(alphabet=st.sampled_from("ab=&+%;#é 0123456789ACFacfz\x00/?"), max_size=40)
@@ -93,6 +93,32 @@ def test_multidict_model(pairs: list[tuple[str, str]]) -> None:
         assert (key in params) == bool(values)
     assert list(params) == list(dict.fromkeys(k for k, _ in pairs))
     assert len(params) == len({k for k, _ in pairs})
+
+
+@settings(max_examples=200)
+@given(st.one_of(_query_text.map(lambda text: text.encode("utf-8")), st.binary(max_size=40)))
+def test_parse_query_last_is_the_query_params_dict(raw: bytes) -> None:
+    # The fast path (no '%' or '+') and the decoding path agree with QueryParams
+    # and with parse_qsl: last value wins, keys in order of first appearance.
+    expected = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+    got = parse_query_last(raw)
+    assert got == dict(QueryParams(raw).items()) == expected
+    assert list(got) == list(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"", {}),
+        (b"a=1&b&a=2&&c=", {"a": "2", "b": "", "c": ""}),
+        (b"a=1;b=2", {"a": "1;b=2"}),
+        (b"q=x+y%2By&q=%zz", {"q": "%zz"}),
+        (b"q=caf\xc3\xa9&r=\xff", {"q": "caf\u00e9", "r": "\ufffd"}),
+        (b"%71=1&q=2", {"q": "2"}),
+    ],
+)
+def test_parse_query_last_examples(raw: bytes, expected: dict[str, str]) -> None:
+    assert parse_query_last(raw) == expected
 
 
 def test_repeated_keys_blank_values_and_last_value_wins() -> None:

@@ -409,3 +409,35 @@ def test_query_and_header_extraction_matches_reference(
         ones[0] if ones else None,
         many,
     ]
+
+
+# --- query strings read straight from the scope (no QueryParams) ---------------------
+
+HOSTILE_QUERY = b"q=a+b%2Bc&q=x+y%zz&s=caf\xc3\xa9%ff&n=1&n=2&&=&t"
+
+
+async def test_query_scalars_read_from_the_raw_query_string() -> None:
+    # Scalar-only endpoint (the fast collector): last value wins, '+' is a space,
+    # invalid escapes are kept, invalid UTF-8 becomes U+FFFD.
+    def endpoint(q: str, s: str, n: int, t: str, u: str = "d") -> None: ...
+
+    assert await values_of(endpoint, make_request(query=HOSTILE_QUERY)) == {
+        "q": "x y%zz", "s": "café\ufffd", "n": 2, "t": "", "u": "d"
+    }
+    assert await values_of(endpoint, make_request(query=b"q=1&s=2&n=3&t=4")) == {
+        "q": "1", "s": "2", "n": 3, "t": "4", "u": "d"
+    }
+
+
+async def test_query_sequences_and_aliases_read_from_the_raw_query_string() -> None:
+    def direct(q: Annotated[list[str], Query()], n: int) -> None: ...
+
+    def aliased(
+        first: Annotated[list[str], Query(alias="q")], last: Annotated[str, Query(alias="q")], n: Annotated[list[int], Query()] = []  # noqa: B006
+    ) -> None: ...
+
+    assert await values_of(direct, make_request(query=HOSTILE_QUERY)) == {"q": ["a b+c", "x y%zz"], "n": 2}
+    assert await values_of(aliased, make_request(query=HOSTILE_QUERY)) == {
+        "first": ["a b+c", "x y%zz"], "last": "x y%zz", "n": [1, 2]
+    }
+    assert await values_of(aliased, make_request(query=b"q=1")) == {"first": ["1"], "last": "1", "n": []}
