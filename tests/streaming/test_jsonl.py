@@ -11,6 +11,7 @@ from typing import Any
 
 import anyio
 import pytest
+from anyio.lowlevel import checkpoint
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, TypeAdapter
@@ -163,7 +164,8 @@ async def test_on_error_raise_is_available() -> None:
     assert client.body == b"1\n" and not client.finished
 
 
-async def test_disconnect_closes_generator_once() -> None:
+@pytest.mark.parametrize("suspends", [True, False])
+async def test_disconnect_closes_generator_once(suspends: bool) -> None:
     finalized = disconnects = 0
     before = len(asyncio.all_tasks())
 
@@ -173,6 +175,8 @@ async def test_disconnect_closes_generator_once() -> None:
             i = 0
             while True:
                 i += 1
+                if suspends:
+                    await checkpoint()
                 yield i
         finally:
             finalized += 1
@@ -188,6 +192,11 @@ async def test_disconnect_closes_generator_once() -> None:
     client = Client(on_body=on_body)
     with anyio.fail_after(5):
         await JSONLinesResponse(gen(), on_disconnect=on_disconnect)(http_scope(), client.receive, client.send)
-    assert read_jsonl(client.body, []) == [1, 2, 3, 4]
+    lines = read_jsonl(client.body, [])
+    if suspends:  # the watcher runs at the generator's next suspension
+        assert lines == [1, 2, 3, 4]
+    else:  # a stream that never suspends yields to the watcher once per time slice
+        assert lines == list(range(1, len(lines) + 1)) and len(lines) >= 4
+    assert not client.finished
     assert (finalized, disconnects) == (1, 1)
     assert len(asyncio.all_tasks()) == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import random
 import threading
 import tracemalloc
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
@@ -48,6 +49,14 @@ class Item(BaseModel):
 _item_adapter: TypeAdapter[Item] = TypeAdapter(Item)
 
 
+def assert_whole_events(chunks: list[bytes]) -> None:
+    """Every body message holds whole events: none starts or ends mid-event."""
+    assert all(chunk.endswith(b"\n\n") for chunk in chunks)
+    assert [len(parse(chunk).events) + len(parse(chunk).comments) for chunk in chunks] == [
+        chunk.count(b"\n\n") for chunk in chunks
+    ]
+
+
 def encode_item(value: Any) -> bytes:
     """What routing passes for ``AsyncIterable[Item]``: validate, then dump JSON."""
     return _item_adapter.dump_json(_item_adapter.validate_python(value))
@@ -79,11 +88,12 @@ async def test_headers_and_encoded_items() -> None:
     assert client.headers[b"content-type"] == b"text/event-stream; charset=utf-8"
     assert client.headers[b"cache-control"] == b"no-store"  # the caller's header wins
     assert client.headers[b"x-accel-buffering"] == b"no"
-    assert client.chunks == [
-        b'data: {"name":"a","price":1.0}\n\n',
-        b'data: {"name":"b","price":2.5}\n\n',
-        b"event: note\ndata: raw\ndata: lines\nid: 9\n\n",
-    ]
+    assert client.body == (
+        b'data: {"name":"a","price":1.0}\n\n'
+        b'data: {"name":"b","price":2.5}\n\n'
+        b"event: note\ndata: raw\ndata: lines\nid: 9\n\n"
+    )
+    assert_whole_events(client.chunks)
     assert client.finished and response.outcome == "complete"
     assert client.headers == dict(EventSourceResponse([]).raw_headers) | {b"cache-control": b"no-store"}
 
@@ -93,21 +103,21 @@ async def test_without_encode_item_every_plain_item_is_json_data() -> None:
     content = ["hello", b"bytes", {"k": [1, float("nan")]}, ServerSentEvent(data="s")]
     await EventSourceResponse(content)(http_scope(), client.receive, client.send)
     # COMPAT(fastapi): the untyped route lane's bytes (json.dumps, NaN -> null).
-    assert client.chunks == [b'data: "hello"\n\n', b'data: "bytes"\n\n', b'data: {"k": [1, null]}\n\n',
-                             b'data: "s"\n\n']
+    assert client.body == b'data: "hello"\n\ndata: "bytes"\n\ndata: {"k": [1, null]}\n\ndata: "s"\n\n'
 
 
 async def test_preframed_sends_str_and_bytes_as_given() -> None:
     client = Client()
     content = ["data: pre-framed\n\n", b": raw bytes\n\n", {"k": [1]}, ServerSentEvent(data="s")]
     await EventSourceResponse(content, preframed=True)(http_scope(), client.receive, client.send)
-    assert client.chunks == [b"data: pre-framed\n\n", b": raw bytes\n\n", b'data: {"k": [1]}\n\n', b'data: "s"\n\n']
+    assert client.body == b'data: pre-framed\n\n: raw bytes\n\ndata: {"k": [1]}\n\ndata: "s"\n\n'
 
 
 async def test_retry_is_sent_once_first() -> None:
     client = Client()
     await EventSourceResponse([1, 2], encode_item=jsonable_json, retry=2500)(http_scope(), client.receive, client.send)
-    assert client.chunks == [b"retry: 2500\n\n", b"data: 1\n\n", b"data: 2\n\n"]
+    assert client.chunks[0] == b"retry: 2500\n\n"
+    assert client.body == b"retry: 2500\n\ndata: 1\n\ndata: 2\n\n"
     assert parse(client.body).retries == [2500]
 
 
@@ -150,8 +160,49 @@ async def test_no_pings_when_items_keep_coming() -> None:
     await EventSourceResponse(gen(), encode_item=jsonable_json, ping_interval=1.0)(
         http_scope(), client.receive, client.send
     )
-    assert PING not in client.chunks
-    assert len(client.chunks) == 300
+    assert parse(client.body).events == [Dispatched("message", str(i), "") for i in range(300)]
+    assert parse(client.body).comments == []
+    # Frames that were ready together went out in one message (the buffered one
+    # and the one the producer held), each message holding whole events.
+    assert len(client.chunks) <= 151
+    assert_whole_events(client.chunks)
+
+
+async def test_a_steady_trickle_is_not_idleness() -> None:
+    """The idle deadline counts from the last frame, not from the start of the stream."""
+
+    async def gen() -> AsyncIterator[int]:
+        for i in range(12):
+            await anyio.sleep(0.02)
+            yield i
+
+    client = Client()
+    with anyio.fail_after(5):
+        await EventSourceResponse(gen(), encode_item=jsonable_json, ping_interval=0.1)(
+            http_scope(), client.receive, client.send
+        )
+    assert parse(client.body).comments == []  # 0.24 s in all, never 0.1 s without a frame
+    assert len(parse(client.body).events) == 12
+
+
+async def test_frames_racing_the_deadline_are_never_lost_or_split() -> None:
+    rng = random.Random(7)
+    gaps = [rng.choice([0, 0, 0.001, 0.002, 0.003]) for _ in range(150)]
+
+    async def gen() -> AsyncIterator[int]:
+        for i, gap in enumerate(gaps):
+            if gap:
+                await anyio.sleep(gap)
+            yield i
+
+    client = Client()
+    with anyio.fail_after(10):
+        await EventSourceResponse(gen(), encode_item=jsonable_json, ping_interval=0.002)(
+            http_scope(), client.receive, client.send
+        )
+    assert parse(client.body).events == [Dispatched("message", str(i), "") for i in range(150)]
+    assert_whole_events(client.chunks)
+    assert client.finished
 
 
 async def test_ping_waits_for_an_event_boundary_in_raw_mode() -> None:
@@ -286,7 +337,7 @@ async def test_oserror_on_send_ends_quietly() -> None:
 async def test_backpressure_keeps_memory_flat() -> None:
     """A 100,000-event generator behind a slow reader stays a few events ahead of it."""
     total, read_before_leaving = 100_000, 3_000
-    produced = sent = max_ahead = 0
+    produced = sent = messages = max_ahead = 0
     life = Life()
 
     async def gen() -> AsyncIterator[int]:
@@ -301,15 +352,16 @@ async def test_backpressure_keeps_memory_flat() -> None:
     client = Client()
 
     async def slow_send(message: Message) -> None:
-        nonlocal sent, max_ahead
+        nonlocal sent, messages, max_ahead
         if message["type"] != "http.response.body":
             return
-        sent += 1
-        if sent % 500 == 0:
+        sent += message["body"].count(b"data: ")  # a message may carry two events
+        messages += 1
+        if messages % 250 == 0:
             # Stall until every other task is parked: the producer got every chance to run ahead.
             await anyio.wait_all_tasks_blocked()
         max_ahead = max(max_ahead, produced - sent)
-        if sent == read_before_leaving:
+        if sent >= read_before_leaving:
             client.disconnect()
 
     # ~1 KB per event: buffering the whole generator would take ~100 MB.
@@ -324,7 +376,7 @@ async def test_backpressure_keeps_memory_flat() -> None:
     finally:
         tracemalloc.stop()
     assert sent >= read_before_leaving and response.outcome == "disconnected"
-    assert max_ahead <= 4  # two buffers of one, plus one frame in each task's hands
+    assert max_ahead <= 3  # the buffer of one, the producer's held frame, the one being made
     assert produced < read_before_leaving + 5
     assert peak < 100_000  # a few frames, not 3,000 (3 MB) nor 100,000 (100 MB)
     assert life.finalized == 1
@@ -351,8 +403,8 @@ async def test_generator_error_ends_stream_with_optional_error_event(caplog: pyt
     )
     with caplog.at_level(logging.ERROR, logger="ferrule.streaming"):
         await response(http_scope(), client.receive, client.send)  # no exception: no 500
-    assert client.chunks == [b"data: 1\n\n", b"data: 2\n\n", encode_event(DEFAULT_ERROR_EVENT)]
-    assert client.chunks[-1] == b'event: error\ndata: {"detail": "Internal Server Error"}\n\n'
+    assert client.body == b"data: 1\n\ndata: 2\n\n" + encode_event(DEFAULT_ERROR_EVENT)
+    assert client.body.endswith(b'\n\nevent: error\ndata: {"detail": "Internal Server Error"}\n\n')
     assert client.finished and response.outcome == "failed"
     assert (life.finalized, life.background_runs) == (1, 0)
     [record] = caplog.records
@@ -431,10 +483,10 @@ async def test_entered_on_an_exit_stack_the_pump_lives_with_the_request() -> Non
     client = Client()
     async with AsyncExitStack() as stack:
         response = await stack.enter_async_context(EventSourceResponse(gen(), encode_item=jsonable_json))
-        assert len(asyncio.all_tasks()) == before + 2  # producer and forwarder
+        assert len(asyncio.all_tasks()) == before + 1  # the producer; the sending task forwards
         await response(http_scope(), client.receive, client.send)
         assert life.finalized == 1  # finalized before the call returned
-    assert len(client.chunks) == 3 and client.finished
+    assert client.body == b"data: 0\n\ndata: 1\n\ndata: 2\n\n" and client.finished
     assert len(asyncio.all_tasks()) == before
 
 
