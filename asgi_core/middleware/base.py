@@ -15,7 +15,8 @@ Rules:
 * Exceptions reach the caller as they were raised (never wrapped in an
   ``ExceptionGroup``): a downstream failure before ``http.response.start``
   is raised by ``call_next``, one during the body by the response, and one
-  after the response (a background task) after the response was sent.
+  after the response (a background task) after the response was sent. A
+  downstream app returning in the middle of its body is a ``RuntimeError``.
   If ``dispatch`` fails, the downstream task is cancelled.
 * If the middleware read the request body (or ``is_disconnected()`` read a
   body message) before ``call_next``, the downstream app gets those messages
@@ -93,10 +94,12 @@ class _DownstreamResponse(Response):
                 if not message.get("more_body", False):
                     return
         # The stream ended before the last body message: the downstream app
-        # failed mid-body (let the server see the error) or just returned.
+        # failed mid-body or just returned. Either way the server must see an
+        # error (and abort), not a truncated body passed off as complete.
         failure = self._call.take_failure()
         if failure is not None:
             raise failure
+        raise RuntimeError("the app returned without completing the response body")
 
     async def body_iterator(self) -> AsyncIterator[bytes]:
         async for message in self._messages():

@@ -189,6 +189,36 @@ async def test_downstream_failure_mid_body_is_raised_after_the_part_already_sent
     assert sent[1] == {"type": "http.response.body", "body": b"part", "more_body": True}
 
 
+async def test_downstream_returning_mid_body_is_an_error_not_a_truncated_success() -> None:
+    async def downstream(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"half", "more_body": True})
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    with pytest.raises(RuntimeError, match="returned without completing the response body"):
+        await BaseHTTPMiddleware(downstream, passthrough)(http_scope(), receive, send)
+    assert all(m.get("more_body", False) for m in sent[1:])  # no final body message was sent
+
+
+async def test_unknown_downstream_messages_between_body_chunks_are_skipped() -> None:
+    async def downstream(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"a", "more_body": True})
+        await send({"type": "http.response.debug", "info": "ignored"})
+        await send({"type": "http.response.body", "body": b"b"})
+
+    result = await run(BaseHTTPMiddleware(downstream, passthrough), http_scope())
+    assert result.body == b"ab"
+    assert {m["type"] for m in result.messages} == {"http.response.start", "http.response.body"}
+
+
 async def test_dispatch_failure_is_raised_unwrapped_and_cancels_the_downstream() -> None:
     cancelled = anyio.Event()
 
