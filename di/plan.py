@@ -27,7 +27,6 @@ from contextlib import AsyncExitStack
 from time import perf_counter
 from typing import Any, Literal, NoReturn
 
-from anyio import CancelScope
 
 from ferrule.asgi_core.request import Request
 from ferrule.asgi_core.websocket import WebSocket
@@ -42,7 +41,7 @@ from .graph import build_dependant
 from .lowering import ENDPOINT_RUNNERS, Lowering
 from .markers import Depends
 from .overrides import DependencyOverrides
-from .solve import SecurityScopesFiller, SolveContext, Step
+from .solve import SecurityScopesFiller, SolveContext, Step, request_exits
 
 __all__ = ["EndpointPlan", "compile_endpoint"]
 
@@ -277,11 +276,11 @@ class EndpointPlan:
             values[compiled.background_slot] = ctx.get_background()
         for filler in compiled.scopes_fillers:
             filler.fill(values)
-        if compiled.has_async_gen and ctx._request_cleanup is None and ctx._shield:
+        if compiled.has_async_gen and ctx._exits is None and ctx._shield:
             # One scope shields every async teardown (function- and request-scoped).
-            # It lives on the request stack, entered before anything else of ours,
-            # so it is exited after all of them (cancel scopes exit LIFO).
-            ctx._request_cleanup = ctx.request_stack.enter_context(CancelScope())
+            # It is entered before anything else of ours and exited by the
+            # request stack's one di entry after every teardown (LIFO).
+            request_exits(ctx, shielded=True)
 
     async def _solve_slow(self, compiled: _Compiled, conn: Request | WebSocket, ctx: SolveContext) -> Any:
         """``solve`` with a function-scope stack and/or the timing hook."""

@@ -30,6 +30,8 @@ of the ``run_*`` coroutines below (no kind checks per request).
 from __future__ import annotations
 
 import functools
+import sys
+from asyncio import _get_running_loop
 from collections.abc import AsyncGenerator, Callable, Generator
 from contextlib import AsyncExitStack
 from types import TracebackType
@@ -48,7 +50,7 @@ from .markers import SecurityScopes
 if TYPE_CHECKING:
     from .app_scope import AppEntry, AppScope
 
-__all__ = ["SecurityScopesFiller", "SolveContext", "Stage", "StageObserver", "Step"]
+__all__ = ["RequestExits", "SecurityScopesFiller", "SolveContext", "Stage", "StageObserver", "Step", "request_exits"]
 
 Stage = Literal["parse", "dependencies", "endpoint", "serialize"]
 
@@ -96,6 +98,7 @@ class SolveContext:
         "limiter",
         "_fn_stack",
         "_request_cleanup",
+        "_exits",
         "_shield",
         "_app_creating",
     )
@@ -115,6 +118,7 @@ class SolveContext:
         self.limiter = limiter
         self._fn_stack: AsyncExitStack | None = None
         self._request_cleanup = cleanup_scope
+        self._exits: RequestExits | None = None
         self._shield = True
         self._app_creating = False
 
@@ -371,28 +375,142 @@ def _stack_for(step: Step, ctx: SolveContext) -> AsyncExitStack:
     return ctx.request_stack
 
 
-def _cleanup_scope_for(ctx: SolveContext) -> CancelScope | None:
-    """The shared cancel scope shielding async teardowns (``None`` for app scope)."""
-    if not ctx._shield:
-        return None
-    scope = ctx._request_cleanup
-    if scope is None:
-        # Entered before the first async generator's teardown is pushed, so it
-        # is exited after all of them (LIFO) and can shield them all.
-        scope = ctx._request_cleanup = ctx.request_stack.enter_context(CancelScope())
-    return scope
+def _fix_context(new: BaseException, old: BaseException | None, frame: BaseException | None) -> None:
+    # What AsyncExitStack does: chain ``old`` at the end of ``new``'s context.
+    while True:
+        context = new.__context__
+        if context is None or context is old:
+            return
+        if context is frame:
+            break
+        new = context
+    new.__context__ = old
+
+
+class RequestExits:
+    """The one exit callback di pushes on the request stack (shield + request teardowns).
+
+    PERF: bench `deps` - instead of one ``AsyncExitStack`` entry per ``yield``
+    dependency plus ``enter_context(CancelScope())``, one entry runs every
+    request-scoped teardown in reverse order with ``AsyncExitStack``'s rules
+    (each sees the exception the previous one left; a new one is chained
+    with ``__context__`` and raised at the end), with the shared cancel
+    scope shielding them, and then exits that scope (entered before the first
+    async generator's setup, so its own cancel scopes exit before it).
+    Only di pushes on the request stack while dependencies run, so ordering
+    against other entries is unchanged.
+    """
+
+    __slots__ = ("scope", "owned", "exits")
+
+    def __init__(self) -> None:
+        self.scope: CancelScope | None = None
+        self.owned = False
+        self.exits: list[_AsyncGenTeardown | _SyncGenTeardown] = []
+
+    async def __call__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> bool:
+        scope = self.scope
+        was_shielded = False
+        if scope is not None:
+            was_shielded = scope.shield
+            scope.shield = True
+        frame = sys.exc_info()[1]
+        current = exc
+        raised = False
+        try:
+            exits = self.exits
+            while exits:
+                finish = exits.pop()
+                try:
+                    await finish(type(current) if current is not None else None, current, None)
+                except BaseException as new:
+                    _fix_context(new, current, frame)
+                    current = new
+                    raised = True
+        finally:
+            if scope is not None:
+                if self.owned:
+                    # Teardowns ran with ``current`` in flight; the scope is never
+                    # cancelled itself, so it never swallows it.
+                    scope.__exit__(type(current) if current is not None else None, current, None)
+                else:
+                    scope.shield = was_shielded
+        if raised:
+            assert current is not None
+            context = current.__context__
+            try:
+                raise current
+            finally:
+                current.__context__ = context
+        # A cancellation that arrived while shielded is delivered again at the
+        # caller's next checkpoint (anyio cancellation is level-triggered).
+        return False
+
+
+_asyncio_scope_type: type[CancelScope] | None = None
+
+
+def new_cancel_scope() -> CancelScope:
+    """``anyio.CancelScope()``, made directly from the backend's class under asyncio.
+
+    PERF: bench `deps` - ``CancelScope()`` asks sniffio for the running library
+    and builds the scope through ``create_cancel_scope`` (running ``__init__``
+    twice) on every call; the asyncio backend's class is remembered instead.
+    """
+    global _asyncio_scope_type
+    scope_type = _asyncio_scope_type
+    if scope_type is None or _get_running_loop() is None:
+        scope = CancelScope()
+        # Remembered only when anyio chose its asyncio backend for this loop.
+        if scope_type is None and _get_running_loop() is not None and type(scope).__module__.endswith("._asyncio"):
+            _asyncio_scope_type = type(scope)
+        return scope
+    return scope_type()
+
+
+def request_exits(ctx: SolveContext, *, shielded: bool) -> RequestExits:
+    """The request's ``RequestExits``, pushed on the request stack on first use.
+
+    ``shielded``: also make sure the shared cancel scope is entered (before an
+    async generator's setup runs).
+    """
+    exits = ctx._exits
+    if exits is None:
+        exits = ctx._exits = RequestExits()
+        ctx.request_stack.push_async_exit(exits)
+    if shielded and exits.scope is None:
+        given = ctx._request_cleanup
+        if given is not None:
+            exits.scope = given
+        else:
+            exits.scope = ctx._request_cleanup = new_cancel_scope().__enter__()
+            exits.owned = True
+    return exits
 
 
 async def run_async_gen(step: Step, values: list[Any], ctx: SolveContext) -> None:
     # The shared cleanup scope must be entered before the setup runs: the
     # generator may enter cancel scopes of its own that its teardown exits.
-    cleanup = _cleanup_scope_for(ctx)
+    if not ctx._shield:  # app scope: no shield, the app's stack
+        exits = None
+        cleanup = None
+    elif step.function_scope:
+        exits = None
+        cleanup = request_exits(ctx, shielded=True).scope
+    else:
+        exits = request_exits(ctx, shielded=True)
+        cleanup = None  # RequestExits shields every request teardown at once
     gen = step.call(*[values[i] for i in step.positional], **{n: values[i] for n, i in step.keywords})
     try:
         value = await gen.__anext__()
     except StopAsyncIteration:
         raise _never_yielded(step.name) from None
-    _stack_for(step, ctx).push_async_exit(_AsyncGenTeardown(gen, step.name, cleanup))
+    if exits is not None:
+        exits.exits.append(_AsyncGenTeardown(gen, step.name, None))
+    else:
+        _stack_for(step, ctx).push_async_exit(_AsyncGenTeardown(gen, step.name, cleanup))
     values[step.out] = value
 
 
@@ -404,7 +522,11 @@ async def run_sync_gen(step: Step, values: list[Any], ctx: SolveContext) -> None
     finally:
         # Register the teardown even if we were cancelled after the setup ran.
         if box:
-            _stack_for(step, ctx).push_async_exit(_SyncGenTeardown(gen, step.name))
+            teardown = _SyncGenTeardown(gen, step.name)
+            if ctx._shield and not step.function_scope:
+                request_exits(ctx, shielded=False).exits.append(teardown)
+            else:
+                _stack_for(step, ctx).push_async_exit(teardown)
     if not box:
         raise _never_yielded(step.name)
     values[step.out] = box[0]

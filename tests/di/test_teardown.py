@@ -383,3 +383,60 @@ async def test_a_given_cleanup_scope_is_used_for_shielding() -> None:
         await started.wait()
         tg.cancel_scope.cancel()
     assert rec.count("setup") == rec.count("teardown") == 4
+
+
+class TeardownError(Exception):
+    pass
+
+
+async def test_teardown_exceptions_chain_as_async_exit_stack_does() -> None:
+    # Request-scoped teardowns run as one entry of the request stack; what
+    # escapes must be what separate AsyncExitStack entries would give: the
+    # last teardown's exception, its __context__ the previous one's, then the
+    # endpoint's, and every teardown still runs.
+    rec = Recorder()
+
+    async def first() -> AsyncIterator[str]:
+        try:
+            yield "1"
+        finally:
+            rec("teardown first")
+            raise TeardownError("first")
+
+    async def second(x: str = Depends(first)) -> AsyncIterator[str]:
+        try:
+            yield x + "2"
+        finally:
+            rec("teardown second")
+            raise TeardownError("second")
+
+    async def third(x: str = Depends(second)) -> AsyncIterator[str]:
+        try:
+            yield x + "3"
+        except Boom:
+            rec("third saw Boom")
+            raise
+
+    async def endpoint(x: str = Depends(third)) -> str:
+        raise Boom("endpoint")
+
+    with pytest.raises(TeardownError, match="first") as info:
+        async with AsyncExitStack() as stack:
+            await plan_for(endpoint).solve(make_request(), SolveContext(stack))
+    assert rec.events == ["third saw Boom", "teardown second", "teardown first"]
+    second_exc = info.value.__context__
+    assert isinstance(second_exc, TeardownError) and str(second_exc) == "second"
+    assert isinstance(second_exc.__context__, Boom)
+
+
+async def test_teardowns_share_one_request_stack_entry_and_one_shield_scope() -> None:
+    rec = Recorder()
+    c = deps(rec)["c"]
+
+    async def endpoint(x: str = Depends(c)) -> str:
+        return x
+
+    async with AsyncExitStack() as stack:
+        assert await plan_for(endpoint).solve(make_request(), SolveContext(stack)) == "abc"
+        assert len(stack._exit_callbacks) == 1  # type: ignore[attr-defined]
+    assert rec.events[-3:] == ["teardown c", "teardown b", "teardown a"]
