@@ -28,6 +28,8 @@ from ferrule.asgi_core.forms import UploadFile
 from ferrule.asgi_core.request import HTTPConnection
 from ferrule.asgi_core.response import JSONResponse
 
+from .encoders import is_plain_json, jsonable_encoder
+
 __all__ = [
     "EndpointContext",
     "RequestValidationError",
@@ -164,8 +166,6 @@ async def request_validation_exception_handler(
     request: HTTPConnection, exc: RequestValidationError
 ) -> JSONResponse:
     """The default handler: 422 with ``{"detail": [...errors...]}``, FastAPI's body."""
-    from .encoders import is_plain_json, jsonable_encoder
-
     # SECURITY: a body that is not UTF-8 (sent as text/plain, say) is echoed as
     # the error's input; FastAPI would fail with a 500 there, ferrule replaces
     # the undecodable bytes. Likewise for what JSON cannot carry: non-finite

@@ -209,19 +209,18 @@ COMPETING_SHAPES = [
 
 
 @SETTINGS
-@given(
-    st.lists(st.sampled_from(COMPETING_SHAPES), min_size=2, max_size=8, unique=True),
-    st.lists(st.tuples(st.sampled_from(PATH_PIECES), st.sampled_from(["", "/", "/a"])), min_size=1, max_size=10),
-)
-def test_competing_segments_equal_reference(shapes: list[str], paths: list[tuple[str, str]]) -> None:
-    """Many shapes competing for the same segment: the per-segment precedence order."""
+@given(st.lists(st.sampled_from(COMPETING_SHAPES), min_size=2, max_size=8, unique=True))
+def test_competing_segments_equal_reference(shapes: list[str]) -> None:
+    """Many shapes competing for one segment (the per-segment precedence order), probed
+    with every path piece, so no ordering mistake hides behind an unlucky path draw."""
     tree: RouteTree[str] = RouteTree(convertors=CONVERTORS)
     ref = ReferenceRouter(CONVERTORS)
     for index, shape in enumerate(shapes):
         add_both(tree, ref, (instantiate([shape], "")[0], ("GET",), False), f"h{index}")
-    for piece, after in paths:
-        path = "/" + piece + after
-        assert as_result(tree.match(path, "GET")) == ref.match(path, "GET"), path
+    for piece in PATH_PIECES:
+        for after in ("", "/", "/a"):
+            path = "/" + piece + after
+            assert as_result(tree.match(path, "GET")) == ref.match(path, "GET"), path
 
 
 class TreeMachine(RuleBasedStateMachine):

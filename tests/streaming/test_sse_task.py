@@ -172,17 +172,17 @@ async def test_a_steady_trickle_is_not_idleness() -> None:
     """The idle deadline counts from the last frame, not from the start of the stream."""
 
     async def gen() -> AsyncIterator[int]:
-        for i in range(12):
-            await anyio.sleep(0.02)
+        for i in range(30):
+            await anyio.sleep(0.01)
             yield i
 
     client = Client()
     with anyio.fail_after(5):
-        await EventSourceResponse(gen(), encode_item=jsonable_json, ping_interval=0.1)(
+        await EventSourceResponse(gen(), encode_item=jsonable_json, ping_interval=0.25)(
             http_scope(), client.receive, client.send
         )
-    assert parse(client.body).comments == []  # 0.24 s in all, never 0.1 s without a frame
-    assert len(parse(client.body).events) == 12
+    assert parse(client.body).comments == []  # >= 0.3 s in all, never 0.25 s without a frame
+    assert len(parse(client.body).events) == 30
 
 
 async def test_frames_racing_the_deadline_are_never_lost_or_split() -> None:
