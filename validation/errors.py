@@ -26,9 +26,11 @@ from typing import Any
 
 from ferrule.asgi_core.forms import UploadFile
 from ferrule.asgi_core.request import HTTPConnection
+from pydantic_core import PydanticSerializationError, to_json
+
 from ferrule.asgi_core.response import JSONResponse
 
-from .encoders import is_plain_json, jsonable_encoder
+from .encoders import jsonable_encoder
 
 __all__ = [
     "EndpointContext",
@@ -172,9 +174,39 @@ async def request_validation_exception_handler(
     # floats (``1e999``, ``NaN`` in a JSON body) and lone surrogates (``"\ud800"``),
     # and uploaded files (a form model's input holds them): their metadata.
     errors = exc.errors()
-    # PERF: error lists are almost always plain JSON already (see is_plain_json).
-    detail = errors if is_plain_json(errors) else jsonable_encoder(errors, custom_encoder=_LENIENT_BYTES)
+    # PERF: error lists are almost always plain JSON already: pydantic-core
+    # serializes them in one go (non-finite floats as the strings "NaN" and
+    # "Infinity", as _finite_or_text would) and refuses everything else -
+    # lone surrogates, undecodable bytes, exception objects in ``ctx``,
+    # uploads - which then takes jsonable_encoder's slow, lenient walk.
+    # Inputs come from the request (JSON values, strings, bytes, uploads); only
+    # ``ctx`` holds constraint values such as Decimal or date, which
+    # jsonable_encoder renders differently from pydantic-core (1 vs "1").
+    if all(_plain_ctx(error) for error in errors):
+        try:
+            body = to_json({"detail": errors}, inf_nan_mode="strings")
+        except PydanticSerializationError:
+            pass
+        else:
+            return _RenderedJSON(body, status_code=422)
+    detail = jsonable_encoder(errors, custom_encoder=_LENIENT_BYTES)
     return JSONResponse({"detail": detail}, status_code=422)
+
+
+_PLAIN_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def _plain_ctx(error: dict[str, Any]) -> bool:
+    ctx = error.get("ctx")
+    return not ctx or all(type(value) in _PLAIN_SCALARS for value in ctx.values())
+
+
+class _RenderedJSON(JSONResponse):
+    """A JSONResponse whose body was serialized already."""
+
+    def render(self, content: Any) -> bytes:
+        rendered: bytes = content
+        return rendered
 
 
 def _decode_lenient(value: bytes) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Iterator
 
@@ -29,12 +28,6 @@ def no_leaked_fds() -> Iterator[None]:
     leaked = open_fds() - before
     # A descriptor closed late by the GC would still be a leak: no gc.collect() here.
     assert not leaked, f"file descriptors left open: {sorted(leaked)}"
-
-
-def other_tasks() -> set[asyncio.Task[object]]:
-    """Every task of the running loop except the current one."""
-    current = asyncio.current_task()
-    return {task for task in asyncio.all_tasks() if task is not current}
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -23,6 +23,7 @@ tests can assert that nothing escapes.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +32,7 @@ import anyio
 
 from ferrule.asgi_core.types import ASGIApp, Message, Scope
 
-__all__ = ["FUZZ_CASES", "Outcome", "drive", "http_scope"]
+__all__ = ["FUZZ_CASES", "Outcome", "drive", "http_scope", "other_tasks"]
 
 #: Request cases each fuzz test ran, by test name (printed in the session summary).
 FUZZ_CASES: dict[str, int] = {}
@@ -192,3 +193,9 @@ async def aiter_chunks(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:
     """``chunks`` as an async iterator (for parsers that take one)."""
     for chunk in chunks:
         yield chunk
+
+
+def other_tasks() -> set[asyncio.Task[object]]:
+    """Every task of the running loop except the current one."""
+    current = asyncio.current_task()
+    return {task for task in asyncio.all_tasks() if task is not current}

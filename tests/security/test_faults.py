@@ -22,14 +22,13 @@ from typing import Annotated, Any
 import anyio
 import pytest
 
-from conftest import other_tasks
 from ferrule import App, Body, Depends, File, Request, UploadFile
 from ferrule.asgi_core.exceptions import ClientDisconnect
 from ferrule.asgi_core.testclient import LifespanError
 from ferrule.responses import StreamingResponse
 from ferrule.sse import EventSourceResponse
 from ferrule.testclient import TestClient
-from sec_driver import Outcome, drive
+from sec_driver import Outcome, drive, other_tasks
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("no_leaked_fds")]
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import anyio
 import pytest
 
-from conftest import other_tasks
+from sec_driver import other_tasks
 from ferrule import APIRouter, App, Body, Depends, File, Request, UploadFile
 from ferrule.responses import JSONResponse
 from ferrule.routing import RouteConfigError

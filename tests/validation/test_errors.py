@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import json
+import math
 from typing import Annotated, Any
 
 import pytest
@@ -12,6 +15,7 @@ from validation_helpers import compile_endpoint, make_request
 from ferrule.validation import (
     Body,
     EndpointContext,
+    Query,
     RequestValidationError,
     ResponseValidationError,
     ValidationException,
@@ -120,6 +124,37 @@ async def test_non_ascii_and_nested_inputs_render() -> None:
         '{"detail":[{"type":"int_parsing","loc":["body","tags",1],'
         '"msg":"Input should be a valid integer, unable to parse string as an integer","input":"é"}]}'
     ).encode()
+
+
+async def test_constraint_values_in_ctx_render_as_fastapi_does() -> None:
+    """A Decimal or date bound in ``ctx`` takes jsonable_encoder's form (1, not "1")."""
+
+    def endpoint(
+        price: Annotated[decimal.Decimal, Query(ge=decimal.Decimal("1"))],
+        day: Annotated[datetime.date, Query(gt=datetime.date(2024, 1, 31))],
+        ratio: Annotated[float, Query(lt=0.5)],
+    ) -> None: ...
+
+    request = make_request(method="GET", query=b"price=0&day=2024-01-01&ratio=0.75")
+    with pytest.raises(RequestValidationError) as info:
+        await compile_endpoint(endpoint).validate(request)
+    response = await request_validation_exception_handler(request, info.value)
+    assert [error["ctx"] for error in json.loads(response.body)["detail"]] == [
+        {"ge": 1}, {"gt": "2024-01-31"}, {"lt": 0.5}
+    ]
+
+
+async def test_non_finite_input_renders_as_text() -> None:
+    def endpoint(count: Annotated[int, Body(embed=True)]) -> None: ...
+
+    request = make_request(headers=[(b"content-type", b"application/json")], body=b'{"count": 1.5}')
+    with pytest.raises(RequestValidationError) as info:
+        await compile_endpoint(endpoint).validate(request)
+    exc = RequestValidationError(
+        [{**error, "input": value} for error, value in zip(info.value.errors() * 3, [math.inf, -math.inf, math.nan])]
+    )
+    response = await request_validation_exception_handler(request, exc)
+    assert [error["input"] for error in json.loads(response.body)["detail"]] == ["Infinity", "-Infinity", "NaN"]
 
 
 def test_errors_are_kept_as_given() -> None:
