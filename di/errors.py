@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ferrule.asgi_core.exceptions import FerruleError
+from ferrule.asgi_core.source import source_location
 
 if TYPE_CHECKING:
     from ferrule.validation.errors import EndpointContext
@@ -58,9 +59,10 @@ def describe_callable(call: Any) -> str:
         target = type(target)
     try:
         target = inspect.unwrap(target)
-        file = inspect.getsourcefile(target)
-        line = inspect.getsourcelines(target)[1]
-    except (TypeError, OSError, ValueError):
+    except ValueError:  # a __wrapped__ cycle
+        return name_of(call)
+    file, line = source_location(target)
+    if file is None:
         return name_of(call)
     return f"{name_of(call)} ({file}:{line})"
 

@@ -32,6 +32,7 @@ from anyio import CancelScope, CapacityLimiter, move_on_after
 from typing_extensions import Unpack
 
 from ferrule.asgi_core.request import DEFAULT_MAX_BODY_SIZE, Request
+from ferrule.asgi_core.source import source_location
 from ferrule.asgi_core.response import JSONResponse, Response, status_has_no_body
 from ferrule.asgi_core.types import Receive, Scope, Send
 from ferrule.asgi_core.websocket import WebSocket
@@ -56,11 +57,7 @@ _UNSET: Any = DefaultPlaceholder(None)
 def endpoint_context(endpoint: Callable[..., Any], method_path: str) -> EndpointContext:
     """Where an endpoint is declared, for error messages and logs (computed once)."""
     target = inspect.unwrap(endpoint)
-    try:
-        file = inspect.getsourcefile(target)
-        line = inspect.getsourcelines(target)[1]
-    except (TypeError, OSError):
-        file, line = None, None
+    file, line = source_location(target)
     name = getattr(target, "__qualname__", None) or type(target).__qualname__
     return EndpointContext(function=name, file=file, line=line, method_path=method_path)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ferrule.asgi_core.concurrency import run_in_threadpool
 from ferrule.asgi_core.request import Request
+from ferrule.asgi_core.source import source_location
 from ferrule.asgi_core.types import ASGIApp, Receive, Scope, Send
 from ferrule.asgi_core.websocket import WebSocket
 
@@ -41,10 +42,8 @@ def describe_endpoint(endpoint: Any) -> str:
         target = target.func
     module = getattr(target, "__module__", None) or "?"
     name = getattr(target, "__qualname__", None) or type(target).__qualname__
-    try:
-        file = inspect.getsourcefile(target)
-        line = inspect.getsourcelines(target)[1]
-    except (TypeError, OSError):
+    file, line = source_location(target)
+    if file is None:
         return f"{module}:{name}"
     return f"{module}:{name} ({file}:{line})"
 

@@ -29,6 +29,7 @@ from ferrule.asgi_core.request import HTTPConnection
 from pydantic_core import PydanticSerializationError, to_json
 
 from ferrule.asgi_core.response import JSONResponse
+from ferrule.asgi_core.source import source_location
 
 from .encoders import jsonable_encoder
 
@@ -63,14 +64,7 @@ class EndpointContext:
         """Build the context of ``call``; unknown file/line stay ``None`` (never raises)."""
         target = inspect.unwrap(call) if callable(call) else call
         name = getattr(target, "__name__", None) or type(target).__name__
-        try:
-            file = inspect.getsourcefile(target)
-        except TypeError:
-            file = None
-        try:
-            line: int | None = inspect.getsourcelines(target)[1]
-        except (OSError, TypeError):
-            line = None
+        file, line = source_location(target)
         return cls(function=name, file=file, line=line, method_path=method_path)
 
     def as_dict(self) -> dict[str, Any]:

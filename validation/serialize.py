@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.errors import PydanticSchemaGenerationError, PydanticUndefinedAnnotation, PydanticUserError
@@ -141,7 +141,7 @@ def compile_response(
     if _is_response_class(annotation):
         return None
     try:
-        adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+        adapter = _type_adapter(annotation)
     except (PydanticSchemaGenerationError, PydanticUndefinedAnnotation, PydanticUserError) as exc:
         where = f" of {endpoint_ctx.function}" if endpoint_ctx is not None else ""
         raise ResponseConfigError(
@@ -158,6 +158,40 @@ def compile_response(
         "exclude_none": exclude_none,
     }
     return ResponseSerializer(annotation, adapter, options, endpoint_ctx)
+
+
+#: Adapters by response type. PERF: building one costs about 0.4 ms, and an
+#: app's routes repeat a few response types (``dict[str, Any]``, ``Item``).
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+_MAX_ADAPTERS = 4096
+
+
+def _type_adapter(annotation: Any) -> TypeAdapter[Any]:
+    shareable = _shareable(annotation)
+    if shareable:
+        adapter = _ADAPTERS.get(annotation)
+        if adapter is not None:
+            return adapter
+    adapter = TypeAdapter(annotation)
+    if shareable and len(_ADAPTERS) < _MAX_ADAPTERS:
+        _ADAPTERS[annotation] = adapter
+    return adapter
+
+
+def _shareable(annotation: Any) -> bool:
+    """Whether equal annotations surely mean the same type: classes (by identity),
+    ``Any``, and plain generics of those (``list[Item]``, ``dict[str, Any]``,
+    ``Item | None``). Strings and forward references depend on the module that
+    wrote them; ``Annotated`` metadata and ``Literal`` values compare loosely
+    (``Literal[1] == Literal[True]``), so none of those are shared."""
+    if annotation is Any:
+        return True
+    origin = get_origin(annotation)
+    if origin is None:
+        return isinstance(annotation, type)
+    if origin is Annotated or origin is Literal:
+        return False
+    return all(_shareable(arg) for arg in get_args(annotation))
 
 
 # --- no model ------------------------------------------------------------------
