@@ -295,10 +295,13 @@ async def parse_form(
     raise UnsupportedMediaTypeError(f"unsupported form media type {media_type[:80]!r}")
 
 
+_WRITE_BLOCK = 256 * 1024
+
+
 class _MultipartReader:
     """Turns parser events into form items, enforcing the per-field limits."""
 
-    __slots__ = ("files", "items", "_field", "_fields", "_limits", "_name", "_upload")
+    __slots__ = ("files", "items", "_field", "_fields", "_limits", "_name", "_pending", "_upload")
 
     def __init__(self, limits: FormLimits) -> None:
         self._limits = limits
@@ -308,6 +311,11 @@ class _MultipartReader:
         self._name = ""
         self._field: bytearray | None = None
         self._upload: UploadFile | None = None
+        # PERF: file data is written in blocks of _WRITE_BLOCK bytes, not per
+        # parser event (~20 KB): once the spooled file is on disk every write is
+        # a worker-thread call, and 250 of them made a 5 MB upload slower than
+        # FastAPI's (bench upload).
+        self._pending = bytearray()
 
     async def start(self, event: PartStart) -> None:
         limits = self._limits
@@ -344,13 +352,22 @@ class _MultipartReader:
             return
         upload = self._upload
         assert upload is not None and upload.size is not None  # set by start()
+        pending = self._pending
         limit = self._limits.max_file_size
-        if limit is not None and upload.size + len(data) > limit:
+        if limit is not None and upload.size + len(pending) + len(data) > limit:
             raise PayloadTooLargeError(
                 f"uploaded file {self._name[:80]!r} too large: more than {limit} bytes "
                 "(raise FormLimits.max_file_size)"
             )
-        await upload.write(data)
+        pending += data
+        if len(pending) >= _WRITE_BLOCK:
+            await self._flush(upload)
+
+    async def _flush(self, upload: UploadFile) -> None:
+        if self._pending:
+            block = bytes(self._pending)
+            self._pending.clear()
+            await upload.write(block)
 
     async def end(self) -> None:
         if self._field is not None:
@@ -359,6 +376,7 @@ class _MultipartReader:
             return
         upload = self._upload
         assert upload is not None  # set by start()
+        await self._flush(upload)
         await upload.seek(0)
         self.items.append((self._name, upload))
         self._upload = None

@@ -278,6 +278,35 @@ async def test_files_roll_over_to_disk_past_the_spool_size() -> None:
     await form.close()
 
 
+async def test_file_data_is_written_in_blocks_and_arrives_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 1.3 MB file fed in 7 KB chunks: the bytes and size are exact, and it
+    reaches the (rolled-over) file in a few large writes, not one per chunk."""
+    data = bytes(range(256)) * 5200 + b"tail"
+    body = file_part("big", "b.bin", data) + file_part("after", "a.bin", b"next") + CLOSE
+    writes: list[int] = []
+    original = UploadFile.write
+
+    async def counting_write(self: UploadFile, chunk: bytes) -> None:
+        writes.append(len(chunk))
+        await original(self, chunk)
+
+    monkeypatch.setattr(UploadFile, "write", counting_write)
+    chunks = [body[i : i + 7000] for i in range(0, len(body), 7000)]
+    form = await parse_form(stream(chunks), MULTIPART, FormLimits(spool_max_size=100_000))
+    big, after = form["big"], form["after"]
+    assert isinstance(big, UploadFile) and isinstance(after, UploadFile)
+    assert not big._in_memory and big.size == len(data)
+    assert await big.read() == data and await after.read() == b"next"
+    assert sum(writes) == len(data) + 4 and len(writes) <= len(data) // (256 * 1024) + 2
+    await form.close()
+
+
+async def test_the_file_size_limit_counts_unwritten_data() -> None:
+    body = file_part("f", "f.bin", b"z" * 5000) + CLOSE
+    with pytest.raises(PayloadTooLargeError, match="too large"):
+        await parse_form(stream([body[i : i + 100] for i in range(0, len(body), 100)]), MULTIPART, FormLimits(max_file_size=4999))
+
+
 async def test_spool_size_zero_sends_every_file_to_disk() -> None:
     form = await parse_form(stream([file_part("f", "f", b"1") + CLOSE]), MULTIPART, FormLimits(spool_max_size=0))
     upload = form["f"]
