@@ -32,8 +32,8 @@ from anyio import CancelScope, CapacityLimiter, move_on_after
 from typing_extensions import Unpack
 
 from ferrule.asgi_core.request import DEFAULT_MAX_BODY_SIZE, Request
-from ferrule.asgi_core.source import source_location
 from ferrule.asgi_core.response import JSONResponse, Response, status_has_no_body
+from ferrule.asgi_core.source import source_location
 from ferrule.asgi_core.types import Receive, Scope, Send
 from ferrule.asgi_core.websocket import WebSocket
 from ferrule.di import SolveContext, compile_endpoint
@@ -209,14 +209,25 @@ class APIRoute(BaseRoute):
         self._timeouts: tuple[float | None, float | None] | None = (
             None if body_timeout is None and response_timeout is None else (body_timeout, response_timeout)
         )
+        # See EndpointPlan.bare_call; generator endpoints keep their stream lanes.
+        self._bare = (
+            self.plan.bare_call if self._timeouts is None and not self.plan.is_generator_endpoint else None
+        )
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._timeouts is not None:
             await self._handle_timed(scope, receive, send, *self._timeouts)
             return
-        request = Request(scope, receive, send, max_body_size=self._body_limit)
         provider = self.dependency_overrides_provider
         observer = provider.stage_observer if provider is not None else None
+        bare = self._bare
+        if bare is not None and observer is None:
+            # Nothing to inject, validate or tear down: the endpoint's result is
+            # the response (the non-stream responders read nothing from the request).
+            response = await self._respond(await bare(), _BARE_CTX, None)  # type: ignore[arg-type]
+            await response(scope, receive, send)
+            return
+        request = Request(scope, receive, send, max_body_size=self._body_limit)
         # PERF: the exit stack is only made when a dependency pushes onto it;
         # `aexit` then unwinds it exactly like `async with AsyncExitStack()`.
         stack = LazyExitStack()
@@ -276,6 +287,11 @@ class APIRoute(BaseRoute):
             raise ResponseTimeoutError(
                 f"response not ready within {response_timeout:g} seconds (response_timeout)"
             )
+
+
+#: The solve context of bare endpoints: no sub-response, no background tasks
+#: (responders only read those two attributes; nothing ever writes to it).
+_BARE_CTX = SolveContext(AsyncExitStack())
 
 
 async def _close_uploads(request: Request) -> None:

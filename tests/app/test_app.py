@@ -329,6 +329,47 @@ def test_stage_observer_sees_every_stage_of_a_request() -> None:
     assert {route for route, _ in seen} == {"POST /items"}
 
 
+def test_bare_endpoints_keep_every_behaviour_of_the_full_pipeline() -> None:
+    """Endpoints with nothing to inject take a shorter lane; what users see is the same."""
+    seen: list[str] = []
+
+    class Observer:
+        def on_stage(self, route: str, stage: str, seconds: float) -> None:
+            seen.append(stage)
+
+    app = App()
+
+    @app.get("/text", response_class=PlainTextResponse, status_code=201)
+    async def text() -> str:
+        return "hi"
+
+    @app.get("/model")
+    async def model() -> dict[str, int]:
+        return {"n": "7"}  # type: ignore[dict-item]  # validated into the return type
+
+    @app.get("/teapot")
+    async def teapot() -> None:
+        raise HTTPException(418, "short and stout", headers={"x-why": "tea"})
+
+    @app.get("/own")
+    async def own() -> Response:
+        return Response(b"raw", 202, media_type="application/octet-stream")
+
+    client = TestClient(app)
+    response = client.get("/text")
+    assert (response.status_code, response.text, response.headers["content-length"]) == (201, "hi", "2")
+    assert client.head("/text").content == b""
+    assert client.get("/model").json() == {"n": 7}
+    response = client.get("/teapot")
+    assert (response.status_code, response.json(), response.headers["x-why"]) == (418, {"detail": "short and stout"}, "tea")
+    response = client.get("/own")
+    assert (response.status_code, response.content, response.headers["content-type"]) == (202, b"raw", "application/octet-stream")
+    # With an observer set, bare endpoints are timed like every other.
+    app.stage_observer = Observer()
+    assert client.get("/model").status_code == 200
+    assert seen == ["dependencies", "endpoint", "serialize"]
+
+
 @pytest.mark.parametrize(("limit", "expected_peak"), [(1, 1), (None, 2)])
 def test_max_worker_threads_limits_sync_endpoints(limit: int | None, expected_peak: int) -> None:
     import threading
