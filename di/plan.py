@@ -277,8 +277,13 @@ class EndpointPlan:
             self._inject(compiled, values, conn, ctx)
         if compiled.n_fields:
             error: ValidationException | None = None
+            validator = compiled.validator
             try:
-                values[: compiled.n_fields] = await compiled.validator.validate(conn)
+                # PERF: no coroutine to await when there is no body to read.
+                if validator.needs_body:
+                    values[: compiled.n_fields] = await validator.validate(conn)
+                else:
+                    values[: compiled.n_fields] = validator.validate_params(conn)
             except ValidationException as exc:
                 error = exc
             if error is not None:
@@ -286,6 +291,13 @@ class EndpointPlan:
         for step in compiled.steps:
             await step.run(step, values, ctx)
         endpoint = compiled.endpoint
+        if endpoint.run is run_async:
+            # PERF: the common async endpoint is awaited here, not through run_async.
+            if endpoint.keywords:
+                return await endpoint.call(
+                    *[values[i] for i in endpoint.positional], **{n: values[i] for n, i in endpoint.keywords}
+                )
+            return await endpoint.call(*[values[i] for i in endpoint.positional])
         await endpoint.run(endpoint, values, ctx)
         return values[endpoint.out]
 

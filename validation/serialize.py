@@ -32,7 +32,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.errors import PydanticSchemaGenerationError, PydanticUndefinedAnnotation, PydanticUserError
-from pydantic_core import to_json
+from pydantic_core import SchemaValidator, to_json
 
 from ferrule.asgi_core.exceptions import FerruleError
 from ferrule.asgi_core.response import Response
@@ -67,7 +67,10 @@ class ResponseSerializer:
         self._options = options
         revalidates = self.model is not None and self.model.model_config.get("revalidate_instances", "never") != "never"
         self._exact: type[Any] | None = self.model if self.model is not None and not revalidates else None
-        self._validate = type_adapter.validate_python
+        # PERF: pydantic-core's validator directly, not TypeAdapter's Python
+        # wrapper around it (same validation, one call layer less per response).
+        core = type_adapter.validator
+        self._validate = core.validate_python if isinstance(core, SchemaValidator) else type_adapter.validate_python
         self._to_json = type_adapter.serializer.to_json
 
     def json_schema(self, mode: Literal["validation", "serialization"] = "serialization") -> dict[str, Any]:
