@@ -93,7 +93,7 @@ class Headers(Mapping[str, str]):
         raw: Iterable[tuple[bytes, bytes]] | None = None,
         scope: Scope | None = None,
     ) -> None:
-        if sum(x is not None for x in (headers, raw, scope)) > 1:
+        if (headers is not None) + (raw is not None) + (scope is not None) > 1:
             raise TypeError("Headers() takes only one of 'headers', 'raw' or 'scope'")
         if scope is not None:
             # ASGI guarantees lowercase names; keep the server's list as is.

@@ -203,15 +203,18 @@ class Request(HTTPConnection):
 
     def _check_declared_length(self) -> None:
         limit = self.max_body_size
-        values = [v for k, v in self.headers.raw if k == b"content-length"]
-        if not values:
+        raw: bytes | None = None
+        for name, value in self.scope.get("headers", ()):
+            if name == b"content-length":
+                # SPEC: RFC 9110 §8.6 Content-Length = 1*DIGIT; RFC 9112 §6.3 - differing
+                # repeated values are an error. SECURITY: int() alone would also take
+                # "-1", "+5", " 5 " and "1_0", and raise on 4300+ digits.
+                if raw is None:
+                    raw = value
+                if value != raw or not value.isdigit():
+                    raise MalformedInputError(f"invalid content-length header: {value[:40]!r}")
+        if raw is None:
             return
-        raw = values[0]
-        # SPEC: RFC 9110 §8.6 Content-Length = 1*DIGIT; RFC 9112 §6.3 - differing
-        # repeated values are an error. SECURITY: int() alone would also take "-1",
-        # "+5", " 5 " and "1_0", and raise on 4300+ digits.
-        if not raw.isdigit() or any(v != raw for v in values[1:]):
-            raise MalformedInputError(f"invalid content-length header: {raw[:40]!r}")
         if limit is None:
             return
         digits = raw.lstrip(b"0")
@@ -261,7 +264,19 @@ class Request(HTTPConnection):
         """The whole body, read once and cached."""
         if self._body is None:
             self._start_reading()
-            # PERF: no async generator; most bodies arrive in one message.
+            if not self._pending:
+                # PERF: most bodies arrive in one message; take it without the loop.
+                message = await self._receive()
+                if message["type"] == "http.request" and not message.get("more_body", False):
+                    body: bytes = message.get("body", b"")
+                    self._received += len(body)
+                    limit = self.max_body_size
+                    if limit is not None and self._received > limit:
+                        raise PayloadTooLargeError(f"request body is over the limit of {limit} bytes")
+                    self._body = body
+                    return body
+                self._pending.append(message)
+            # PERF: no async generator.
             chunk, more = await self._next_chunk()
             if more:
                 chunks = [chunk]

