@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from time import perf_counter
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NamedTuple, NoReturn
 
 
 from ferrule.asgi_core.request import Request
@@ -116,6 +116,16 @@ def _param_free(steps: tuple[Step, ...], n_fields: int) -> tuple[Step, ...]:
     return tuple(free)
 
 
+class DirectCall(NamedTuple):
+    """See ``EndpointPlan.direct``: ``values = validator(conn)`` (none when there
+    are no parameters), then ``await call(*values[positional], **keywords)``."""
+
+    validator: RequestValidator | None
+    call: Callable[..., Awaitable[Any]]
+    positional: tuple[int, ...]
+    keywords: tuple[tuple[str, int], ...]
+
+
 class EndpointPlan:
     """The compiled dependency plan of one endpoint (see the module docstring).
 
@@ -174,27 +184,24 @@ class EndpointPlan:
         self.is_async = endpoint_kind in (CallKind.ASYNC, CallKind.ASYNC_GENERATOR)
 
     @property
-    def bare_call(self) -> Callable[[], Awaitable[Any]] | None:
-        """The endpoint when solving it is just ``await endpoint()``, else None.
+    def direct(self) -> DirectCall | None:
+        """The endpoint and its arguments when solving is just "validate, then
+        ``await endpoint(...)``", else None.
 
-        That is an async endpoint with no parameter, dependency or injection, so
+        That is an async endpoint with no dependency, injection or teardown, so
         no override can change its plan either. PERF: the route then skips the
-        request object, the solve context and the exit stack (bench ``hello``).
+        solve context and the exit stack (bench ``hello``, ``body``).
         """
         compiled = self._current()
         endpoint = compiled.endpoint
-        if (
-            compiled.n_fields
-            or compiled.steps
-            or compiled.injects
-            or compiled.function_stack
-            or endpoint.positional
-            or endpoint.keywords
-            or endpoint.run is not run_async
-        ):
+        if compiled.steps or compiled.injects or compiled.function_stack or endpoint.run is not run_async:
             return None
-        call: Callable[[], Awaitable[Any]] = endpoint.call
-        return call
+        return DirectCall(
+            compiled.validator if compiled.n_fields else None,
+            endpoint.call,
+            endpoint.positional,
+            endpoint.keywords,
+        )
 
     @property
     def dependant(self) -> Dependant:

@@ -37,6 +37,7 @@ from ferrule.asgi_core.source import source_location
 from ferrule.asgi_core.types import Receive, Scope, Send
 from ferrule.asgi_core.websocket import WebSocket
 from ferrule.di import SolveContext, compile_endpoint
+from ferrule.di.plan import DirectCall
 from ferrule.validation.compile import RequestConfig
 from ferrule.validation.errors import EndpointContext, RequestValidationError, request_validation_exception_handler
 from ferrule.validation.serialize import compile_response
@@ -209,9 +210,9 @@ class APIRoute(BaseRoute):
         self._timeouts: tuple[float | None, float | None] | None = (
             None if body_timeout is None and response_timeout is None else (body_timeout, response_timeout)
         )
-        # See EndpointPlan.bare_call; generator endpoints keep their stream lanes.
-        self._bare = (
-            self.plan.bare_call if self._timeouts is None and not self.plan.is_generator_endpoint else None
+        # See EndpointPlan.direct; generator endpoints keep their stream lanes.
+        self._direct = (
+            self.plan.direct if self._timeouts is None and not self.plan.is_generator_endpoint else None
         )
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -220,12 +221,9 @@ class APIRoute(BaseRoute):
             return
         provider = self.dependency_overrides_provider
         observer = provider.stage_observer if provider is not None else None
-        bare = self._bare
-        if bare is not None and observer is None:
-            # Nothing to inject, validate or tear down: the endpoint's result is
-            # the response (the non-stream responders read nothing from the request).
-            response = await self._respond(await bare(), _BARE_CTX, None)  # type: ignore[arg-type]
-            await response(scope, receive, send)
+        direct = self._direct
+        if direct is not None and observer is None:
+            await self._handle_direct(direct, scope, receive, send)
             return
         request = Request(scope, receive, send, max_body_size=self._body_limit)
         # PERF: the exit stack is only made when a dependency pushes onto it;
@@ -262,6 +260,40 @@ class APIRoute(BaseRoute):
             if request._form is not None:
                 await _close_uploads(request)
 
+    async def _handle_direct(self, direct: DirectCall, scope: Scope, receive: Receive, send: Send) -> None:
+        """``handle`` for an endpoint with nothing to inject or tear down (see EndpointPlan.direct).
+
+        The responders only read the sub-response and background tasks of the
+        solve context, which such an endpoint cannot have: they get _DIRECT_CTX.
+        """
+        validator = direct.validator
+        if validator is None:
+            response = await self._respond(await direct.call(), _DIRECT_CTX, None)  # type: ignore[arg-type]
+            await response(scope, receive, send)
+            return
+        request = Request(scope, receive, send, max_body_size=self._body_limit)
+        try:
+            if validator.needs_body:
+                values = await validator.validate(request)
+            else:
+                values = validator.validate_params(request)
+            if direct.keywords:
+                result = await direct.call(
+                    *[values[i] for i in direct.positional], **{n: values[i] for n, i in direct.keywords}
+                )
+            else:
+                result = await direct.call(*[values[i] for i in direct.positional])
+            response = await self._respond(result, _DIRECT_CTX, request)
+            await response(scope, receive, send)
+        except RequestValidationError as exc:
+            handlers = getattr(self.dependency_overrides_provider, "exception_handlers", None)
+            if handlers is None or handlers.get(RequestValidationError) is not request_validation_exception_handler:
+                raise
+            await (await request_validation_exception_handler(request, exc))(scope, receive, send)
+        finally:
+            if request._form is not None:
+                await _close_uploads(request)
+
     async def _handle_timed(
         self, scope: Scope, receive: Receive, send: Send, body_timeout: float | None, response_timeout: float | None
     ) -> None:
@@ -289,9 +321,9 @@ class APIRoute(BaseRoute):
             )
 
 
-#: The solve context of bare endpoints: no sub-response, no background tasks
+#: The solve context of direct endpoints: no sub-response, no background tasks
 #: (responders only read those two attributes; nothing ever writes to it).
-_BARE_CTX = SolveContext(AsyncExitStack())
+_DIRECT_CTX = SolveContext(AsyncExitStack())
 
 
 async def _close_uploads(request: Request) -> None:

@@ -370,6 +370,44 @@ def test_bare_endpoints_keep_every_behaviour_of_the_full_pipeline() -> None:
     assert seen == ["dependencies", "endpoint", "serialize"]
 
 
+def test_direct_endpoints_validate_answer_422_and_close_uploads() -> None:
+    """Endpoints with parameters but no dependencies take the direct lane: same answers."""
+    from ferrule import File, Query, UploadFile
+
+    app = App()
+    kept: list[UploadFile] = []
+
+    class Item(BaseModel):
+        name: str
+        price: float
+
+    @app.post("/items")
+    async def create(item: Item, limit: Annotated[int, Query(le=10)] = 1) -> dict[str, Any]:
+        return {"name": item.name, "limit": limit}
+
+    @app.post("/upload")
+    async def upload(file: Annotated[UploadFile, File()]) -> int:
+        kept.append(file)
+        return len(await file.read())
+
+    client = TestClient(app)
+    assert client.post("/items?limit=3", json={"name": "pen", "price": 2}).json() == {"name": "pen", "limit": 3}
+    response = client.post("/items?limit=11", json={"name": "pen", "price": "x"})
+    assert response.status_code == 422
+    assert [error["loc"] for error in response.json()["detail"]] == [["query", "limit"], ["body", "price"]]
+    assert client.post("/upload", files={"file": ("a.txt", b"abc")}).json() == 3
+    assert kept[0].file.closed
+
+
+    async def teapot(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"n": len(exc.errors())}, status_code=418)
+
+    custom = App(exception_handlers={RequestValidationError: teapot})
+    custom.post("/items")(create)
+    response = TestClient(custom).post("/items?limit=11", json={"name": "pen", "price": "x"})
+    assert (response.status_code, response.json()) == (418, {"n": 2})
+
+
 @pytest.mark.parametrize(("limit", "expected_peak"), [(1, 1), (None, 2)])
 def test_max_worker_threads_limits_sync_endpoints(limit: int | None, expected_peak: int) -> None:
     import threading

@@ -228,3 +228,14 @@ def test_router_build_estimate_extrapolates_the_growth_of_smaller_sizes() -> Non
     one_point = estimate_build(cells, "ferrule", SCENARIOS["router_scale_10000"])
     assert one_point is not None and one_point[0] == pytest.approx(20.0)  # linear with one point
     assert estimate_build(cells, "litestar", SCENARIOS["hello"]) is None
+
+
+def test_validation_modes_validate_alike() -> None:
+    """`python -m bench validation` times two validators that must agree value for value."""
+    from bench.validation_modes import _per_location
+
+    ours, per_parameter = _per_location(10)
+    # Even-numbered parameters are required and given; odd ones default to 5
+    # unless given (i % 4 == 1).
+    expected = [i * 7 if i % 2 == 0 or i % 4 == 1 else 5 for i in range(10)]
+    assert ours() == per_parameter() == expected
