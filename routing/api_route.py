@@ -38,7 +38,7 @@ from ferrule.asgi_core.types import Receive, Scope, Send
 from ferrule.asgi_core.websocket import WebSocket
 from ferrule.di import SolveContext, compile_endpoint
 from ferrule.di.plan import DirectCall
-from ferrule.validation.compile import RequestConfig
+from ferrule.validation.compile import RequestConfig, RequestValidator
 from ferrule.validation.errors import EndpointContext, RequestValidationError, request_validation_exception_handler
 from ferrule.validation.serialize import compile_response
 
@@ -223,7 +223,13 @@ class APIRoute(BaseRoute):
         observer = provider.stage_observer if provider is not None else None
         direct = self._direct
         if direct is not None and observer is None:
-            await self._handle_direct(direct, scope, receive, send)
+            if direct.validator is None:
+                # Nothing to validate either: the endpoint's result is the response
+                # (the non-stream responders read nothing from the request).
+                response = await self._respond(await direct.call(), _DIRECT_CTX, None)  # type: ignore[arg-type]
+                await response(scope, receive, send)
+            else:
+                await self._handle_direct(direct, direct.validator, scope, receive, send)
             return
         request = Request(scope, receive, send, max_body_size=self._body_limit)
         # PERF: the exit stack is only made when a dependency pushes onto it;
@@ -260,17 +266,14 @@ class APIRoute(BaseRoute):
             if request._form is not None:
                 await _close_uploads(request)
 
-    async def _handle_direct(self, direct: DirectCall, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _handle_direct(
+        self, direct: DirectCall, validator: RequestValidator, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         """``handle`` for an endpoint with nothing to inject or tear down (see EndpointPlan.direct).
 
         The responders only read the sub-response and background tasks of the
         solve context, which such an endpoint cannot have: they get _DIRECT_CTX.
         """
-        validator = direct.validator
-        if validator is None:
-            response = await self._respond(await direct.call(), _DIRECT_CTX, None)  # type: ignore[arg-type]
-            await response(scope, receive, send)
-            return
         request = Request(scope, receive, send, max_body_size=self._body_limit)
         try:
             if validator.needs_body:
