@@ -160,8 +160,8 @@ def _group_key(fields: Sequence[GroupField], arbitrary_types: bool) -> tuple[Any
 
     Annotations must be classes (compared by identity: a string or generic alias
     could mean different things in different modules); defaults and Field options
-    must be scalars, keyed with their type (``ge=1`` and ``ge=1.0`` word their
-    errors differently); default factories are compared by identity.
+    must be scalars, keyed with their type (``1 == 1.0 == True``, yet a default
+    comes back exactly as declared); default factories are compared by identity.
     """
     parts: list[Any] = [arbitrary_types]
     for field in fields:
