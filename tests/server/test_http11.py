@@ -84,6 +84,33 @@ async def test_keep_alive_serves_several_requests_on_one_connection() -> None:
     assert len(set(clients)) == 1
 
 
+async def test_keep_alive_alternates_inline_reads_and_reader_reads() -> None:
+    """Between requests the request loop reads the socket itself while the reader
+    task is parked; after an app read its body, the reader (watching for a
+    disconnect) has the next request's bytes. Both hand-overs keep every byte."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        body = (await read_body(receive))[0] if scope["path"].startswith("/read") else b""
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": scope["path"].encode() + b":" + body})
+
+    async with running(app) as srv:
+        client = await RawClient.connect(srv.port)
+        for i in range(8):
+            if i % 2:
+                payload = b"x" * i
+                await client.send(b"POST /read%d HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (i, i))
+                await client.send(payload)
+                expected = b"/read%d:" % i + payload
+            else:
+                head = b"GET /skip%d HTTP/1.1\r\nHost: x\r\n\r\n" % i
+                await client.send(head[:9])  # a head in two writes
+                await client.send(head[9:])
+                expected = b"/skip%d:" % i
+            assert (await client.read_response()).body == expected
+        await client.aclose()
+
+
 async def test_pipelined_requests_answered_in_order() -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         body, _ = await read_body(receive)
