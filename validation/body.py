@@ -48,6 +48,7 @@ from ferrule.asgi_core.request import Request
 from . import _typing
 from ._locations import contiguous
 from ._models import GroupField, GroupValidator, build_group
+from .encoders import json_sendable
 from .errors import EndpointContext, RequestValidationError, missing_error
 from .fields import ParamField, is_json
 from .params import Body, Form
@@ -108,22 +109,6 @@ def is_json_media_type(raw: bytes) -> bool:
     return main.strip() == b"application" and (sub.strip() == b"json" or sub.strip().endswith(b"+json"))
 
 
-def _finite(value: Any) -> bool:
-    """No non-finite float anywhere in ``value`` (what ``from_json`` can let through)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        kind = type(item)
-        if kind is float:
-            if item - item != 0.0:
-                return False
-        elif kind is dict:
-            stack.extend(item.values())
-        elif kind is list:
-            stack.extend(item)
-    return True
-
-
 # A number can overflow to inf only with an exponent (a digit then 'e'/'E') or
 # with 309+ integer digits (so only in a body over 300 bytes). PERF: digits map
 # to "0" and "E" to "e", so one substring test finds an exponent: twice as fast
@@ -133,29 +118,6 @@ _DIGITS_AND_E: Final = bytes.maketrans(b"123456789E", b"000000000e")
 
 def _has_exponent(raw: bytes) -> bool:
     return b"0e" in raw.translate(_DIGITS_AND_E)
-
-
-def _sendable(value: Any) -> bool:
-    """No non-finite float and no unencodable (lone surrogate) string anywhere in ``value``."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        kind = type(item)
-        if kind is float:
-            if item - item != 0.0:
-                return False
-        elif kind is str:
-            if not item.isascii():
-                try:
-                    item.encode("utf-8")
-                except UnicodeEncodeError:
-                    return False
-        elif kind is dict:
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif kind is list:
-            stack.extend(item)
-    return True
 
 
 def decode_json(raw: bytes, endpoint_ctx: EndpointContext | None) -> Any:
@@ -174,7 +136,7 @@ def decode_json(raw: bytes, endpoint_ctx: EndpointContext | None) -> Any:
         # response can carry; only literals with an exponent or many digits can.
         # from_json itself refuses lone surrogates, so only floats are checked.
         # PERF: bench `body` - the walk is skipped for small bodies without exponent.
-        if (len(raw) > 300 or _has_exponent(raw)) and not _finite(value):
+        if (len(raw) > 300 or _has_exponent(raw)) and not json_sendable(value, check_strings=False):
             raise MalformedInputError("There was an error parsing the body: a number is out of range")
         return value
     try:
@@ -182,7 +144,7 @@ def decode_json(raw: bytes, endpoint_ctx: EndpointContext | None) -> Any:
         # what no response could carry, after the whole text parsed: "NaNnull"
         # is json_invalid (extra data), as for the stdlib.
         value = json.loads(raw)
-        if not _sendable(value):
+        if not json_sendable(value):
             raise MalformedInputError(
                 "There was an error parsing the body: NaN, Infinity, out-of-range numbers "
                 "and lone surrogates are not allowed"

@@ -221,6 +221,33 @@ def jsonable_encoder(
     return jsonable_encoder(data, include=include, exclude=exclude, **options)
 
 
+def json_sendable(value: Any, *, check_strings: bool = True) -> bool:
+    """No non-finite float, and (with ``check_strings``) no string UTF-8 cannot
+    encode (a lone surrogate, as a key or a value), anywhere in decoded JSON
+    data (dicts, lists and scalars): what no JSON response could carry.
+
+    One iterative walk (no recursion limit on deep data), shared by the body
+    decoder and the no-model serializer.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is float:
+            if item - item != 0.0:  # inf - inf and nan - nan are nan
+                return False
+        elif kind is str:
+            if check_strings and not item.isascii() and not _utf8_encodable(item):
+                return False
+        elif kind is dict:
+            if check_strings:
+                stack.extend(item.keys())
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+    return True
+
+
 def is_plain_json(value: Any) -> bool:
     """True when ``value`` is plain JSON data that ``jsonable_encoder`` would return unchanged.
 

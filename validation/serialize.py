@@ -27,7 +27,6 @@ Rules:
 from __future__ import annotations
 
 import inspect
-import math
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -37,7 +36,7 @@ from pydantic_core import SchemaValidator, to_json
 from ferrule.asgi_core.exceptions import FerruleError
 from ferrule.asgi_core.response import Response
 
-from .encoders import IncEx, is_plain_json, jsonable_encoder
+from .encoders import IncEx, is_plain_json, json_sendable, jsonable_encoder
 from .errors import EndpointContext, ResponseValidationError
 
 __all__ = ["ResponseConfigError", "ResponseSerializer", "compile_response", "serialize_without_model"]
@@ -255,16 +254,8 @@ def serialize_without_model(value: Any) -> bytes:
     data = _plain(value)
     body = to_json(data)
     # PERF: the non-finite check only runs when the output mentions NaN/Infinity.
-    if (b"NaN" in body or b"Infinity" in body) and _has_non_finite(data):
+    if (b"NaN" in body or b"Infinity" in body) and not json_sendable(data, check_strings=False):
         raise ValueError("Out of range float values are not JSON compliant: NaN and Infinity cannot be sent")
     return body
 
 
-def _has_non_finite(value: Any) -> bool:
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    if isinstance(value, dict):
-        return any(_has_non_finite(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_has_non_finite(item) for item in value)
-    return False

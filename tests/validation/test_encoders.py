@@ -8,6 +8,7 @@ import datetime
 import decimal
 import enum
 import ipaddress
+import json
 import pathlib
 import re
 import uuid
@@ -15,6 +16,8 @@ from collections.abc import Iterator
 from typing import Any, Optional
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import AnyUrl, BaseModel, Field, SecretStr, TypeAdapter
 
 from ferrule.validation import jsonable_encoder
@@ -146,3 +149,43 @@ def test_is_plain_json_only_accepts_what_jsonable_encoder_leaves_alone(value: ob
     assert is_plain_json(value) is plain
     if plain:
         assert jsonable_encoder(value) == (list(value) if isinstance(value, tuple) else value)
+
+
+_JSON_DATA = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON_DATA)
+def test_json_sendable_agrees_with_what_json_can_encode(value: Any) -> None:
+    """The one walker the body decoder and the no-model serializer share, against
+    the stdlib: strict JSON (no NaN/Infinity) that UTF-8 can encode."""
+    from ferrule.validation.encoders import json_sendable
+
+    try:
+        json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        expected = True
+    except (ValueError, UnicodeEncodeError):
+        expected = False
+    assert json_sendable(value) is expected
+    # Without the string check only non-finite floats count.
+    try:
+        json.dumps(value, allow_nan=False)
+        finite = True
+    except ValueError:
+        finite = False
+    assert json_sendable(value, check_strings=False) is finite
+
+
+def test_json_sendable_walks_deep_data_without_recursion() -> None:
+    from ferrule.validation.encoders import json_sendable
+
+    deep: Any = [1.0]
+    for _ in range(100_000):
+        deep = [deep]
+    assert json_sendable(deep)
+    assert not json_sendable({"a": [deep, {"\ud800": 1}]})
+    assert json_sendable({"a": [deep, {"\ud800": 1}]}, check_strings=False)
