@@ -27,7 +27,7 @@ Rules:
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import IO, Union
 from urllib.parse import unquote_to_bytes
 
@@ -36,6 +36,7 @@ import anyio.to_thread
 from .exceptions import MalformedInputError, PayloadTooLargeError, UnsupportedMediaTypeError
 from .headers import Headers
 from .limits import FormLimits
+from .multidict import ImmutableMultiDict
 from .multipart import MultipartParser, PartData, PartEnd, PartStart, parse_options_header
 
 __all__ = ["FormData", "FormLimits", "FormValue", "UploadFile", "parse_form", "parse_urlencoded"]
@@ -128,56 +129,32 @@ class UploadFile:
 FormValue = Union[str, UploadFile]
 
 
-class FormData(Mapping[str, FormValue]):
+class FormData(ImmutableMultiDict[FormValue]):
     """An immutable multi-dict of form fields: ``str`` values and ``UploadFile``s.
 
-    ``form[key]`` and ``form.get(key)`` give the LAST value of ``key``
-    (COMPAT: Starlette's ``ImmutableMultiDict``); ``getlist`` gives all of
-    them, and ``multi_items`` every pair in order. ``len`` counts distinct keys.
+    ``form[key]`` and ``form.get(key)`` give the LAST value of ``key``;
+    ``getlist`` gives all of them, and ``multi_items`` every pair in order
+    (see ``ImmutableMultiDict``). ``len`` counts distinct keys.
     """
 
-    __slots__ = ("_dict", "_list")
+    __slots__ = ()
 
     def __init__(
         self,
         items: Mapping[str, FormValue] | Iterable[tuple[str, FormValue]] = (),
     ) -> None:
         if isinstance(items, FormData):
-            pairs: Iterable[tuple[str, FormValue]] = items._list
+            self._set_items(items._list)
         elif isinstance(items, Mapping):
-            pairs = items.items()
+            self._set_items(items.items())
         else:
-            pairs = items
-        self._list: list[tuple[str, FormValue]] = list(pairs)
-        self._dict: dict[str, FormValue] = dict(self._list)
-
-    def getlist(self, key: str) -> list[FormValue]:
-        """Every value of ``key`` in order (empty when absent)."""
-        return [value for name, value in self._list if name == key]
-
-    def multi_items(self) -> list[tuple[str, FormValue]]:
-        """Every ``(key, value)`` pair in the order the client sent them."""
-        return list(self._list)
-
-    def __getitem__(self, key: str) -> FormValue:
-        return self._dict[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._dict
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._dict)
-
-    def __len__(self) -> int:
-        return len(self._dict)
+            self._set_items(items)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, FormData):
             return NotImplemented
         # Order matters within a key, not across keys (a stable sort by key).
         return sorted(self._list, key=_first) == sorted(other._list, key=_first)
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._list!r})"

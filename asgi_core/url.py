@@ -31,10 +31,11 @@ Rules:
 from __future__ import annotations
 
 import re
-from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence, ValuesView
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Union
 from urllib.parse import SplitResult, quote, quote_from_bytes, urlencode, urlsplit
 
+from .multidict import ImmutableMultiDict
 from .types import Scope
 
 __all__ = ["URL", "QueryParams", "parse_query_last", "percent_decode"]
@@ -103,17 +104,14 @@ def parse_query_last(query_string: bytes) -> dict[str, str]:
     return data
 
 
-class QueryParams(Mapping[str, str]):
-    """An immutable multi-dict of query parameters.
+class QueryParams(ImmutableMultiDict[str]):
+    """An immutable multi-dict of query parameters (see ``ImmutableMultiDict``).
 
     Build it from a query string (``str`` or ``bytes``), a mapping, a list of
     pairs, another ``QueryParams``, and/or keyword arguments.
     """
 
-    __slots__ = ("_list", "_dict")
-
-    _list: list[tuple[str, str]]
-    _dict: dict[str, str]
+    __slots__ = ()
 
     def __init__(self, params: QueryParamsInput = None, **kwargs: str) -> None:
         if params is None:
@@ -130,48 +128,12 @@ class QueryParams(Mapping[str, str]):
             items = list(params)
         if kwargs:
             items.extend(kwargs.items())
-        self._list = items
-        # Last value wins, key order is first appearance (a dict does both).
-        self._dict = dict(items)
-
-    def getlist(self, key: str) -> list[str]:
-        """Every value of ``key`` in order (an empty list when absent)."""
-        return [v for k, v in self._list if k == key]
-
-    def multi_items(self) -> list[tuple[str, str]]:
-        """Every ``(key, value)`` pair, repeated keys included, in order."""
-        return list(self._list)
-
-    def keys(self) -> KeysView[str]:
-        """The distinct keys, in order of first appearance."""
-        return self._dict.keys()
-
-    def values(self) -> ValuesView[str]:
-        """The last value of each key."""
-        return self._dict.values()
-
-    def items(self) -> ItemsView[str, str]:
-        """``(key, last value)`` for each distinct key."""
-        return self._dict.items()
-
-    def __getitem__(self, key: str) -> str:
-        return self._dict[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._dict
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._dict)
-
-    def __len__(self) -> int:
-        return len(self._dict)
+        self._set_items(items)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, QueryParams):
             return NotImplemented
         return sorted(self._list) == sorted(other._list)
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __str__(self) -> str:
         return urlencode(self._list)
