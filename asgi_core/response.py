@@ -21,7 +21,7 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 from pydantic_core import to_json
@@ -31,6 +31,7 @@ from .headers import MutableHeaders, check_header
 from .types import Receive, Scope, Send
 
 __all__ = [
+    "JSON_CONTENT_TYPE",
     "HTMLResponse",
     "JSONResponse",
     "PlainTextResponse",
@@ -61,6 +62,12 @@ def status_has_no_body(status_code: int) -> bool:
     return status_code < 200 or status_code in (204, 304)
 
 
+_R = TypeVar("_R", bound="Response")
+
+#: The Content-Type pair of JSON bodies.
+JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+
+
 class Response:
     """A complete HTTP response with its body in memory.
 
@@ -89,6 +96,29 @@ class Response:
         self.background = background
         self.body = self.render(content)
         self.init_headers(headers)
+
+    @classmethod
+    def prerendered(
+        cls: type[_R],
+        body: bytes,
+        status_code: int,
+        raw_headers: list[tuple[bytes, bytes]],
+        background: BackgroundTask | None = None,
+    ) -> _R:
+        """A response around body bytes and header pairs made already.
+
+        PERF: for the framework's fast lanes, whose serializers produced the
+        bytes and whose header values are fixed or checked: no ``render``, no
+        header validation. ``raw_headers`` must hold Content-Length when the
+        status allows a body.
+        """
+        response = cls.__new__(cls)
+        response.body = body
+        response.status_code = status_code
+        response.raw_headers = raw_headers
+        response._headers = None
+        response.background = background
+        return response
 
     def render(self, content: Any) -> bytes:
         """Turn ``content`` into the body bytes."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferrule.asgi_core.request import Request
 from ferrule.asgi_core.response import (
+    JSON_CONTENT_TYPE,
     HTMLResponse,
     JSONResponse,
     PlainTextResponse,
@@ -32,9 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["Responder", "compile_responder"]
 
 Responder = Callable[[Any, "SolveContext", Request], Awaitable[Response]]
-
-_JSON_TYPE = (b"content-type", b"application/json")
-
 
 def _passthrough(response: Response, ctx: SolveContext) -> Response:
     # COMPAT(fastapi): a returned Response keeps its own headers and status;
@@ -77,20 +75,14 @@ def compile_responder(route: APIRoute) -> Responder:
             code = _status(status_code, ctx, 200)
             # PERF: build the JSONResponse around bytes the serializer already
             # produced; JSONResponse.render would encode a second time.
-            response = JSONResponse.__new__(JSONResponse)
             if status_has_no_body(code):
-                response.body = b""
-                raw = [_JSON_TYPE]
+                body = b""
+                raw = [JSON_CONTENT_TYPE]
             else:
                 body = to_bytes(result)
-                response.body = body
-                raw = [(b"content-length", str(len(body)).encode("ascii")), _JSON_TYPE]
+                raw = [(b"content-length", str(len(body)).encode("ascii")), JSON_CONTENT_TYPE]
             _merge_sub_response(raw, ctx)
-            response.status_code = code
-            response.raw_headers = raw
-            response._headers = None
-            response.background = ctx.background
-            return response
+            return JSONResponse.prerendered(body, code, raw, ctx.background)
 
         return respond_json
 
@@ -137,21 +129,17 @@ def _compile_text_responder(
         content = result if str_model and type(result) is str else to_content(result)
         code = _status(status_code, ctx, 200)
         if type(content) is str:
-            response = response_class.__new__(response_class)
             if status_has_no_body(code):
-                response.body = b""
+                body = b""
                 raw = [type_header]
             else:
                 body = content.encode(charset)
-                response.body = body
                 raw = [(b"content-length", str(len(body)).encode("ascii")), type_header]
-        else:
-            response = response_class(content, status_code=code)
-            raw = response.raw_headers
-        _merge_sub_response(raw, ctx)
+            _merge_sub_response(raw, ctx)
+            return response_class.prerendered(body, code, raw, ctx.background)
+        response = response_class(content, status_code=code)
+        _merge_sub_response(response.raw_headers, ctx)
         response.status_code = code
-        response.raw_headers = raw
-        response._headers = None
         response.background = ctx.background
         return response
 

@@ -28,7 +28,7 @@ from ferrule.asgi_core.forms import UploadFile
 from ferrule.asgi_core.request import HTTPConnection
 from pydantic_core import PydanticSerializationError, to_json
 
-from ferrule.asgi_core.response import JSONResponse
+from ferrule.asgi_core.response import JSON_CONTENT_TYPE, JSONResponse
 from ferrule.asgi_core.source import source_location
 
 from .encoders import jsonable_encoder
@@ -182,19 +182,12 @@ async def request_validation_exception_handler(
         except PydanticSerializationError:
             pass
         else:
-            # PERF: the response around the bytes just made (no render, no header loop).
-            response = JSONResponse.__new__(JSONResponse)
-            response.body = body
-            response.status_code = 422
-            response.raw_headers = [(b"content-length", str(len(body)).encode("ascii")), _JSON_TYPE]
-            response._headers = None
-            response.background = None
-            return response
+            headers = [(b"content-length", str(len(body)).encode("ascii")), JSON_CONTENT_TYPE]
+            return JSONResponse.prerendered(body, 422, headers)
     detail = jsonable_encoder(errors, custom_encoder=_LENIENT_BYTES)
     return JSONResponse({"detail": detail}, status_code=422)
 
 
-_JSON_TYPE = (b"content-type", b"application/json")
 _PLAIN_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 

@@ -13,6 +13,7 @@ from _asgi import http_scope, run
 from ferrule.asgi_core.background import BackgroundTask
 from ferrule.asgi_core.headers import HeaderValueError
 from ferrule.asgi_core.response import (
+    JSON_CONTENT_TYPE,
     HTMLResponse,
     JSONResponse,
     PlainTextResponse,
@@ -113,6 +114,23 @@ async def test_get_sends_start_then_the_whole_body_once() -> None:
     assert result.status == 201
     assert result.body == b"hello"
     assert [m["type"] for m in result.messages] == ["http.response.start", "http.response.body"]
+
+
+async def test_prerendered_responses_behave_like_rendered_ones() -> None:
+    """The fast lanes' constructor: same bytes on the wire as JSONResponse(...),
+    HEAD keeps the headers only, the background task runs after the body."""
+    ran: list[str] = []
+    body = b'{"a":1}'
+    fast = JSONResponse.prerendered(
+        body, 201, [(b"content-length", b"7"), JSON_CONTENT_TYPE], BackgroundTask(ran.append, "after")
+    )
+    assert isinstance(fast, JSONResponse) and fast.headers["content-type"] == "application/json"
+    slow = JSONResponse({"a": 1}, status_code=201)
+    got, expected = await run(fast, http_scope()), await run(slow, http_scope())
+    assert (got.status, got.headers, got.body) == (expected.status, expected.headers, expected.body)
+    assert ran == ["after"]
+    head = await run(JSONResponse.prerendered(body, 200, [(b"content-length", b"7"), JSON_CONTENT_TYPE]), http_scope(method="HEAD"))
+    assert head.body == b"" and head.headers["content-length"] == "7"
 
 
 async def test_head_sends_the_get_headers_but_no_body() -> None:
