@@ -167,6 +167,7 @@ class Request(HTTPConnection):
         "_is_disconnected",
         "_pending",
         "_received",
+        "_content_type",
         "max_body_size",
     )
 
@@ -190,6 +191,7 @@ class Request(HTTPConnection):
         self._is_disconnected = False
         self._pending: list[Message] = []
         self._received = 0
+        self._content_type: bytes | None = None
         self.max_body_size = max_body_size
 
     @property
@@ -204,6 +206,7 @@ class Request(HTTPConnection):
     def _check_declared_length(self) -> None:
         limit = self.max_body_size
         raw: bytes | None = None
+        content_type: bytes | None = None
         for name, value in self.scope.get("headers", ()):
             if name == b"content-length":
                 # SPEC: RFC 9110 §8.6 Content-Length = 1*DIGIT; RFC 9112 §6.3 - differing
@@ -213,6 +216,11 @@ class Request(HTTPConnection):
                     raw = value
                 if value != raw or not value.isdigit():
                     raise MalformedInputError(f"invalid content-length header: {value[:40]!r}")
+            elif name == b"content-type" and content_type is None:
+                content_type = value
+        # PERF: the body decoder needs the Content-Type next; this scan saves it
+        # building the Headers view (see raw_content_type).
+        self._content_type = content_type or b""
         if raw is None:
             return
         if limit is None:
@@ -222,6 +230,13 @@ class Request(HTTPConnection):
             raise PayloadTooLargeError(
                 f"request body of {raw[:40].decode('ascii')} bytes is over the limit of {limit} bytes"
             )
+
+    @property
+    def raw_content_type(self) -> bytes:
+        """The first ``Content-Type`` value as sent (``b""`` if absent)."""
+        if self._content_type is None:
+            self._content_type = self.headers.get_raw(b"content-type") or b""
+        return self._content_type
 
     def _start_reading(self) -> None:
         if self._stream_consumed:

@@ -28,7 +28,7 @@ from pydantic_core import SchemaValidator
 from .fields import ParamConfigError
 from .params import Undefined
 
-__all__ = ["GroupField", "GroupValidator", "build_group"]
+__all__ = ["GroupField", "GroupValidator", "build_group", "present_value_validator"]
 
 # Field() keyword arguments that name the key or only matter for serialization
 # or OpenAPI; the group model sets its own alias and must not warn.
@@ -87,6 +87,38 @@ class GroupValidator:
                 return dict(model_validate(data, from_attributes=True).__dict__), None, None
 
             self.validate = run
+
+
+def present_value_validator(group: GroupValidator) -> Callable[[Any], Any] | None:
+    """A validator of the first field's *value* alone, for when that value is present.
+
+    It is the group's own core schema for the field (same definitions, same
+    config), without the dict around it and without the default wrapper, which
+    only acts when the key is absent. PERF: the single-body lane (bench
+    ``body``, ``error422``) validates the decoded body with it directly: no
+    input dict, no result tuple, one nesting level less in error locations.
+    Returns ``None`` when the schema has a shape this does not know (then the
+    group validator is used as before).
+    """
+    schema: dict[str, Any] = dict(group.model.__pydantic_core_schema__)
+    definitions = None
+    if schema["type"] == "definitions":
+        definitions = schema["definitions"]
+        schema = dict(schema["schema"])
+    if schema["type"] != "model" or schema["schema"]["type"] != "model-fields":
+        return None
+    field = schema["schema"]["fields"].get(field_name(0))
+    if field is None or field.get("type") != "model-field":
+        return None
+    value_schema: dict[str, Any] = field["schema"]
+    if value_schema["type"] == "default":
+        if value_schema.get("on_error", "raise") != "raise":
+            return None
+        value_schema = value_schema["schema"]
+    if definitions is not None:
+        value_schema = {"type": "definitions", "schema": value_schema, "definitions": definitions}
+    validator = SchemaValidator(value_schema, schema.get("config"))
+    return functools.partial(validator.validate_python, from_attributes=True)
 
 
 def field_name(index: int) -> str:

@@ -47,7 +47,7 @@ from ferrule.asgi_core.request import Request
 
 from . import _typing
 from ._locations import contiguous
-from ._models import GroupField, GroupValidator, build_group
+from ._models import GroupField, GroupValidator, build_group, present_value_validator
 from .encoders import json_sendable
 from .errors import EndpointContext, RequestValidationError, missing_error
 from .fields import ParamField, is_json
@@ -196,6 +196,7 @@ class BodyValidator:
         "_form_models",
         "_rename",
         "_span",
+        "_present",
     )
 
     def __init__(
@@ -229,6 +230,8 @@ class BodyValidator:
         self._form_models = form_models
         self._rename = rename
         self._span = contiguous(indices)
+        # The whole body is one parameter: a present body is validated alone.
+        self._present = present_value_validator(group) if not embed and not is_form else None
 
     async def read(self, request: Request) -> Any:
         """The body as validation sees it: decoded JSON, ``FormData``, ``bytes`` or ``UNDEFINED``."""
@@ -241,7 +244,7 @@ class BodyValidator:
         raw = await request.body()
         if not raw:
             return UNDEFINED
-        content_type = request.headers.get_raw(b"content-type")
+        content_type = request.raw_content_type
         if content_type == b"application/json":
             pass
         elif not content_type:
@@ -254,6 +257,13 @@ class BodyValidator:
     def run(self, body: Any, out: list[Any]) -> list[dict[str, Any]] | None:
         """Validate a JSON (or raw) ``body`` into ``out`` (by field index); return the errors, if any."""
         if not self.embed:
+            present = self._present
+            if present is not None and body is not UNDEFINED:
+                try:
+                    out[self.indices[0]] = present(body)
+                except ValidationError as exc:
+                    return _body_errors(exc)
+                return None
             data: Any = {} if body is UNDEFINED else {_SINGLE_KEY: body}
         elif type(body) is dict:
             data = body
@@ -325,6 +335,14 @@ class BodyValidator:
                 sub[name] = items[0] if len(items) == 1 else items
             data[spec.key] = sub
         return data
+
+
+def _body_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    """The errors of a whole-body parameter, located under ``"body"``."""
+    errors = exc.errors(include_url=False)
+    for error in errors:
+        error["loc"] = ("body", *error["loc"])
+    return errors  # type: ignore[return-value]
 
 
 def _empty_upload(value: Any) -> bool:

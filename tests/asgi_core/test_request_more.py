@@ -221,6 +221,25 @@ async def test_form_without_content_type_is_empty() -> None:
     await Request(post()).close()  # no form parsed: nothing to close
 
 
+@pytest.mark.parametrize("read_first", [False, True], ids=["unread", "after-body"])
+async def test_raw_content_type_is_the_first_value_as_sent(read_first: bool) -> None:
+    request = Request(
+        post([("Content-Type", "application/json; charset=UTF-8"), ("Content-Type", "text/plain")]), Feed([b"{}"])
+    )
+    if read_first:
+        await request.body()
+    assert request.raw_content_type == b"application/json; charset=UTF-8"
+    assert request.raw_content_type == request.headers.get_raw(b"content-type")
+
+
+@pytest.mark.parametrize("read_first", [False, True], ids=["unread", "after-body"])
+async def test_raw_content_type_is_empty_when_absent(read_first: bool) -> None:
+    request = Request(post([("Content-Length", "2")]), Feed([b"{}"]))
+    if read_first:
+        assert await request.body() == b"{}"
+    assert request.raw_content_type == b""
+
+
 # --- limits ---------------------------------------------------------------------------------
 
 

@@ -290,12 +290,19 @@ def test_match_table(routes: list[Route], path: str, method: str, expected: Any)
             assert got.template == template
 
 
-def test_tree_match_is_frozen() -> None:
-    got = build([("/a", GET, "a")]).match("/a", "GET")
-    assert isinstance(got, TreeMatch)
-    with pytest.raises(AttributeError):
-        got.handler = "b"  # type: ignore[misc]
-    assert not hasattr(got, "__dict__")
+@pytest.mark.parametrize("template", ["/a", "/a/{x}"], ids=["static", "parameter"])
+def test_each_match_is_its_own_object(template: str) -> None:
+    # Matches are made per request and their params go into the scope, where an
+    # app may change them: nothing of one match may leak into the next.
+    tree = build([(template, GET, "a")])
+    first = tree.match("/a" if template == "/a" else "/a/1", "GET")
+    assert isinstance(first, TreeMatch)
+    first.params["injected"] = 1
+    first.handler = "b"
+    second = tree.match("/a" if template == "/a" else "/a/1", "GET")
+    assert isinstance(second, TreeMatch)
+    assert second is not first and second.handler == "a" and "injected" not in second.params
+    assert not hasattr(second, "__dict__")
 
 
 def test_single_leaf_405_is_precomputed() -> None:
