@@ -215,10 +215,10 @@ class Response:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send(
-            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
-        )
-        if scope.get("method") == "HEAD" or status_has_no_body(self.status_code):
+        status = self.status_code
+        await send({"type": "http.response.start", "status": status, "headers": self.raw_headers})
+        # PERF: status_has_no_body inlined (every response passes here).
+        if status < 200 or status == 204 or status == 304 or scope.get("method") == "HEAD":
             await send({"type": "http.response.body", "body": b""})
         else:
             await send({"type": "http.response.body", "body": self.body})

@@ -49,10 +49,9 @@ def _status(default: int | None, ctx: SolveContext, fallback: int) -> int:
     return default if default is not None else fallback
 
 
-def _merge_sub_response(raw: list[tuple[bytes, bytes]], ctx: SolveContext) -> None:
-    sub = ctx.response
-    if sub is not None:
-        raw.extend(pair for pair in sub.raw_headers if pair[0] != b"content-length")
+def _merge_sub_response(raw: list[tuple[bytes, bytes]], sub: Response) -> None:
+    """Add the headers an injected ``Response`` parameter set (all but Content-Length)."""
+    raw.extend(pair for pair in sub.raw_headers if pair[0] != b"content-length")
 
 
 def compile_responder(route: APIRoute) -> Responder:
@@ -69,19 +68,30 @@ def compile_responder(route: APIRoute) -> Responder:
             serializer.to_json if serializer is not None else serialize_without_model
         )
 
+        default_code = status_code if status_code is not None else 200
+        default_no_body = status_has_no_body(default_code)
+
         async def respond_json(result: Any, ctx: SolveContext, request: Request) -> Response:
             if isinstance(result, Response):
                 return _passthrough(result, ctx)
-            code = _status(status_code, ctx, 200)
+            # PERF: the status is decided at startup unless a Response parameter
+            # changes it (the sub-response is only looked at when there is one).
+            sub = ctx.response
+            if sub is None:
+                code, no_body = default_code, default_no_body
+            else:
+                code = sub.status_code or default_code
+                no_body = status_has_no_body(code)
             # PERF: build the JSONResponse around bytes the serializer already
             # produced; JSONResponse.render would encode a second time.
-            if status_has_no_body(code):
+            if no_body:
                 body = b""
                 raw = [JSON_CONTENT_TYPE]
             else:
                 body = to_bytes(result)
                 raw = [(b"content-length", str(len(body)).encode("ascii")), JSON_CONTENT_TYPE]
-            _merge_sub_response(raw, ctx)
+            if sub is not None:
+                _merge_sub_response(raw, sub)
             return JSONResponse.prerendered(body, code, raw, ctx.background)
 
         return respond_json
@@ -104,7 +114,7 @@ def compile_responder(route: APIRoute) -> Responder:
             response.body = b""
             response.raw_headers[:] = [p for p in response.raw_headers if p[0] != b"content-length"]
         if sub is not None:
-            _merge_sub_response(response.raw_headers, ctx)
+            _merge_sub_response(response.raw_headers, sub)
         if response.background is None:
             response.background = ctx.background
         return response
@@ -122,23 +132,33 @@ def _compile_text_responder(
     type_header = content_type_header(response_class.media_type or "text/plain", response_class.charset)
     charset = response_class.charset
 
+    default_code = status_code if status_code is not None else 200
+    default_no_body = status_has_no_body(default_code)
+
     async def respond_text(result: Any, ctx: SolveContext, request: Request) -> Response:
         if isinstance(result, Response):
             return _passthrough(result, ctx)
         # PERF: a str returned for a `-> str` route needs no validation round trip.
         content = result if str_model and type(result) is str else to_content(result)
-        code = _status(status_code, ctx, 200)
+        sub = ctx.response
+        if sub is None:
+            code, no_body = default_code, default_no_body
+        else:
+            code = sub.status_code or default_code
+            no_body = status_has_no_body(code)
         if type(content) is str:
-            if status_has_no_body(code):
+            if no_body:
                 body = b""
                 raw = [type_header]
             else:
                 body = content.encode(charset)
                 raw = [(b"content-length", str(len(body)).encode("ascii")), type_header]
-            _merge_sub_response(raw, ctx)
+            if sub is not None:
+                _merge_sub_response(raw, sub)
             return response_class.prerendered(body, code, raw, ctx.background)
         response = response_class(content, status_code=code)
-        _merge_sub_response(response.raw_headers, ctx)
+        if sub is not None:
+            _merge_sub_response(response.raw_headers, sub)
         response.status_code = code
         response.background = ctx.background
         return response

@@ -91,10 +91,28 @@ class ValidationException(Exception):
         super().__init__(errors)
         self._errors = list(errors)
         self.endpoint_ctx = endpoint_ctx
-        self.endpoint_function = endpoint_ctx.function if endpoint_ctx else None
-        self.endpoint_path = endpoint_ctx.method_path or None if endpoint_ctx else None
-        self.endpoint_file = endpoint_ctx.file if endpoint_ctx else None
-        self.endpoint_line = endpoint_ctx.line if endpoint_ctx else None
+
+    # PERF: read from endpoint_ctx when asked (a 422 is raised per bad request;
+    # these are read only by custom handlers and in tracebacks).
+    @property
+    def endpoint_function(self) -> str | None:
+        """The endpoint's function name."""
+        return self.endpoint_ctx.function if self.endpoint_ctx else None
+
+    @property
+    def endpoint_path(self) -> str | None:
+        """``"METHOD /path"`` of the endpoint."""
+        return self.endpoint_ctx.method_path or None if self.endpoint_ctx else None
+
+    @property
+    def endpoint_file(self) -> str | None:
+        """The file the endpoint is defined in."""
+        return self.endpoint_ctx.file if self.endpoint_ctx else None
+
+    @property
+    def endpoint_line(self) -> int | None:
+        """The line the endpoint is defined on."""
+        return self.endpoint_ctx.line if self.endpoint_ctx else None
 
     def errors(self) -> list[Any]:
         """The error dicts (``type``, ``loc``, ``msg``, ``input``, ``ctx`` when present)."""
