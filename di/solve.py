@@ -50,7 +50,16 @@ from .markers import SecurityScopes
 if TYPE_CHECKING:
     from .app_scope import AppEntry, AppScope
 
-__all__ = ["RequestExits", "SecurityScopesFiller", "SolveContext", "Stage", "StageObserver", "Step", "request_exits"]
+__all__ = [
+    "RequestExits",
+    "SecurityScopesFiller",
+    "SolveContext",
+    "Stage",
+    "StageObserver",
+    "Step",
+    "chain_exception_context",
+    "request_exits",
+]
 
 Stage = Literal["parse", "dependencies", "endpoint", "serialize"]
 
@@ -375,8 +384,10 @@ def _stack_for(step: Step, ctx: SolveContext) -> AsyncExitStack:
     return ctx.request_stack
 
 
-def _fix_context(new: BaseException, old: BaseException | None, frame: BaseException | None) -> None:
-    # What AsyncExitStack does: chain ``old`` at the end of ``new``'s context.
+def chain_exception_context(new: BaseException, old: BaseException | None, frame: BaseException | None) -> None:
+    """What ``AsyncExitStack`` does when an exit raises ``new`` while ``old`` unwinds:
+    chain ``old`` at the end of ``new``'s context (``frame``: the exception being
+    handled where the stack exits, which is where the walk stops)."""
     while True:
         context = new.__context__
         if context is None or context is old:
@@ -426,7 +437,7 @@ class RequestExits:
                 try:
                     await finish(type(current) if current is not None else None, current, None)
                 except BaseException as new:
-                    _fix_context(new, current, frame)
+                    chain_exception_context(new, current, frame)
                     current = new
                     raised = True
         finally:

@@ -249,17 +249,17 @@ class APIRoute(BaseRoute):
             # PERF: the common 422 is answered here when the app keeps FastAPI's
             # default handler (same bytes as ExceptionMiddleware would send, with
             # no unwinding through the router and middleware frames).
-            if stack.stack is not None and await stack.aexit(type(exc), exc, exc.__traceback__):
+            if stack.used and await stack.aexit(type(exc), exc, exc.__traceback__):
                 return
             handlers = getattr(provider, "exception_handlers", None)
             if handlers is None or handlers.get(RequestValidationError) is not request_validation_exception_handler:
                 raise
             await (await request_validation_exception_handler(request, exc))(scope, receive, send)
         except BaseException as exc:
-            if stack.stack is None or not await stack.aexit(type(exc), exc, exc.__traceback__):
+            if not stack.used or not await stack.aexit(type(exc), exc, exc.__traceback__):
                 raise
         else:
-            if stack.stack is not None:
+            if stack.used:
                 await stack.aexit(None, None, None)
         finally:
             # After every teardown, as FastAPI does; only when a form was parsed.

@@ -1,0 +1,117 @@
+"""LazyExitStack unwinds exactly like AsyncExitStack, whether it kept its one
+entry aside (the fast path) or made the real stack."""
+
+from __future__ import annotations
+
+import itertools
+from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import pytest
+
+from ferrule.routing.exit_stack import LazyExitStack
+
+# What an exit callback does with the exception it is handed.
+BEHAVIOURS = ("pass", "suppress", "raise")
+# How the block the stack encloses ends.
+ENDINGS = ("ok", "error")
+
+
+class Boom(Exception):
+    pass
+
+
+class Block(Exception):
+    pass
+
+
+def _exit(log: list[str], name: str, behaviour: str) -> Any:
+    async def exit_(exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        log.append(f"{name}:{exc_type.__name__ if exc_type else None}")
+        await anyio.lowlevel.checkpoint()
+        if behaviour == "raise":
+            raise Boom(name)
+        return behaviour == "suppress"
+
+    return exit_
+
+
+def _chain(exc: BaseException | None) -> list[str]:
+    names = []
+    while exc is not None:
+        names.append(f"{type(exc).__name__}({exc})")
+        exc = exc.__context__
+    return names
+
+
+async def _unwind(stack: Any, behaviours: tuple[str, ...], ending: str, extra_cm: bool) -> tuple[Any, ...]:
+    log: list[str] = []
+
+    @asynccontextmanager
+    async def cm() -> AsyncIterator[None]:
+        log.append("cm:enter")
+        try:
+            yield
+        finally:
+            log.append("cm:exit")
+
+    for index, behaviour in enumerate(behaviours):
+        stack.push_async_exit(_exit(log, f"e{index}", behaviour))
+        if extra_cm and index == 0:
+            await stack.enter_async_context(cm())
+    aexit = stack.aexit if isinstance(stack, LazyExitStack) else stack.__aexit__
+    try:
+        try:
+            if ending == "error":
+                raise Block("body")
+        except Block as exc:
+            result = await aexit(Block, exc, exc.__traceback__)
+        else:
+            result = await aexit(None, None, None)
+    except BaseException as raised:
+        return log, "raised", _chain(raised)
+    return log, "returned", bool(result)
+
+
+CASES = [
+    (behaviours, ending, extra_cm)
+    for count in (0, 1, 2)
+    for behaviours in itertools.product(BEHAVIOURS, repeat=count)
+    for ending in ENDINGS
+    for extra_cm in ((False, True) if count else (False,))
+]
+
+
+@pytest.mark.parametrize(("behaviours", "ending", "extra_cm"), CASES)
+def test_lazy_stack_unwinds_like_async_exit_stack(behaviours: tuple[str, ...], ending: str, extra_cm: bool) -> None:
+    async def both() -> tuple[Any, Any]:
+        expected = await _unwind(AsyncExitStack(), behaviours, ending, extra_cm)
+        got = await _unwind(LazyExitStack(), behaviours, ending, extra_cm)
+        return expected, got
+
+    expected, got = anyio.run(both)
+    assert got == expected
+
+
+def test_one_exit_is_kept_aside_and_a_second_push_makes_the_real_stack_below_it() -> None:
+    async def main() -> list[str]:
+        log: list[str] = []
+        stack = LazyExitStack()
+        assert not stack.used
+        stack.push_async_exit(_exit(log, "first", "pass"))
+        assert stack.used and stack.stack is None  # the fast path: no AsyncExitStack yet
+        stack.callback(log.append, "second")
+        assert stack.stack is not None
+        await stack.aexit(None, None, None)
+        return log
+
+    # LIFO: the entry kept aside was pushed first, so it unwinds last.
+    assert anyio.run(main) == ["second", "first:None"]
+
+
+def test_an_unused_stack_has_nothing_to_unwind() -> None:
+    stack = LazyExitStack()
+    assert anyio.run(stack.aexit, None, None, None) is False
+    assert not stack.used
