@@ -278,7 +278,11 @@ class Request(HTTPConnection):
     async def body(self) -> bytes:
         """The whole body, read once and cached."""
         if self._body is None:
-            self._start_reading()
+            # _start_reading, inlined (one call less on every body read).
+            if self._stream_consumed:
+                raise RuntimeError("the request body was already consumed by stream()")
+            self._stream_consumed = True
+            self._check_declared_length()
             if not self._pending:
                 # PERF: most bodies arrive in one message; take it without the loop.
                 message = await self._receive()

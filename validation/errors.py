@@ -150,7 +150,10 @@ class RequestValidationError(ValidationException):
         body: Any = None,
         endpoint_ctx: EndpointContext | None = None,
     ) -> None:
-        super().__init__(errors, endpoint_ctx=endpoint_ctx)
+        # PERF: ValidationException.__init__ inlined (one is raised per bad request).
+        Exception.__init__(self, errors)
+        self._errors = list(errors)
+        self.endpoint_ctx = endpoint_ctx
         self.body = body
 
 
@@ -194,7 +197,11 @@ async def request_validation_exception_handler(
     # Inputs come from the request (JSON values, strings, bytes, uploads); only
     # ``ctx`` holds constraint values such as Decimal or date, which
     # jsonable_encoder renders differently from pydantic-core (1 vs "1").
-    if all(_plain_ctx(error) for error in errors):
+    for error in errors:
+        ctx = error.get("ctx")
+        if ctx and not all(type(value) in _PLAIN_SCALARS for value in ctx.values()):
+            break
+    else:
         try:
             body = to_json({"detail": errors}, inf_nan_mode="strings")
         except PydanticSerializationError:
@@ -207,11 +214,6 @@ async def request_validation_exception_handler(
 
 
 _PLAIN_SCALARS = frozenset((str, int, float, bool, type(None)))
-
-
-def _plain_ctx(error: dict[str, Any]) -> bool:
-    ctx = error.get("ctx")
-    return not ctx or all(type(value) in _PLAIN_SCALARS for value in ctx.values())
 
 
 def _decode_lenient(value: bytes) -> str:
