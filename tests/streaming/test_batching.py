@@ -1,0 +1,254 @@
+"""Streams batch what the iterator makes without waiting, and never hold a
+chunk back while the iterator waits (streaming/_steps.py, StreamingResponse)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+from unittest import mock
+
+import anyio
+import anyio.lowlevel
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ferrule.streaming import StreamingResponse
+from ferrule.streaming import response as response_module
+from ferrule.streaming._steps import abandon, finish, next_item
+from streaming_harness import Client, http_scope
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+# --- the step primitives ---------------------------------------------------------------
+
+
+async def test_a_ready_step_needs_no_trip_through_the_loop() -> None:
+    async def gen() -> AsyncIterator[int]:
+        yield 1
+        await anyio.lowlevel.checkpoint()
+        yield 2
+
+    it = gen()
+    assert next_item(it) == (True, 1)
+    ready, pending = next_item(it)
+    assert not ready
+    assert await finish(pending) == 2
+    with pytest.raises(StopAsyncIteration):
+        ready, pending = next_item(it)
+        assert not ready
+        await finish(pending)
+
+
+async def test_finish_forwards_a_cancellation_to_where_the_step_waits() -> None:
+    seen: list[str] = []
+
+    async def gen() -> AsyncIterator[int]:
+        try:
+            await anyio.sleep(10)
+            yield 1
+        except BaseException as exc:
+            seen.append(type(exc).__name__)
+            raise
+
+    it = gen()
+    ready, pending = next_item(it)
+    assert not ready
+    with anyio.move_on_after(0.01):
+        await finish(pending)
+    assert seen == ["CancelledError"]
+    await it.aclose()  # the step ended: the generator can be closed
+
+
+async def test_abandon_runs_an_awaiting_cleanup_and_frees_the_generator() -> None:
+    log: list[str] = []
+
+    async def gen() -> AsyncIterator[int]:
+        try:
+            await anyio.lowlevel.checkpoint()
+            yield 1
+        finally:
+            await anyio.lowlevel.checkpoint()
+            log.append("cleaned")
+
+    it = gen()
+    ready, pending = next_item(it)
+    assert not ready
+    await abandon(pending)
+    assert log == ["cleaned"]
+    await it.aclose()  # no "asynchronous generator is already running"
+
+
+async def test_abandon_reports_a_failing_cleanup() -> None:
+    async def gen() -> AsyncIterator[int]:
+        try:
+            await anyio.lowlevel.checkpoint()
+            yield 1
+        finally:
+            raise ValueError("cleanup broke")
+
+    ready, pending = next_item(gen())
+    assert not ready
+    with pytest.raises(ValueError, match="cleanup broke"):
+        await abandon(pending)
+
+
+# --- StreamingResponse -------------------------------------------------------------------
+
+
+async def test_chunks_made_without_waiting_go_out_in_one_message() -> None:
+    async def gen() -> AsyncIterator[bytes]:
+        for i in range(500):
+            yield b"%d," % i
+
+    client = Client()
+    await StreamingResponse(gen())(http_scope(), client.receive, client.send)
+    assert client.chunks == [b"".join(b"%d," % i for i in range(500))]
+
+
+async def test_nothing_is_held_back_while_the_generator_waits() -> None:
+    # The generator waits for an event that only the client's receipt of the
+    # chunks made before sets: holding them back would hang the stream.
+    got_first = anyio.Event()
+
+    async def on_body(client: Client, body: bytes) -> None:
+        if b"ab" in b"".join(client.chunks):
+            got_first.set()
+
+    async def gen() -> AsyncIterator[bytes]:
+        yield b"a"
+        yield b"b"
+        await got_first.wait()
+        yield b"c"
+
+    client = Client(on_body=on_body)
+    with anyio.fail_after(5):
+        await StreamingResponse(gen())(http_scope(), client.receive, client.send)
+    assert client.chunks == [b"ab", b"c"]
+
+
+async def test_batches_are_capped() -> None:
+    async def gen() -> AsyncIterator[bytes]:
+        for _ in range(200):
+            yield b"x" * 1024
+
+    client = Client()
+    await StreamingResponse(gen())(http_scope(), client.receive, client.send)
+    assert b"".join(client.chunks) == b"x" * 1024 * 200
+    cap = response_module.BATCH_BYTES
+    assert len(client.chunks) >= 200 * 1024 // cap
+    assert all(len(chunk) <= cap for chunk in client.chunks)
+
+
+@pytest.mark.parametrize("on_error", ["end", "raise"])
+async def test_chunks_made_before_an_error_are_delivered(on_error: Any, caplog: pytest.LogCaptureFixture) -> None:
+    async def gen() -> AsyncIterator[bytes]:
+        yield b"one,"
+        yield b"two,"
+        raise RuntimeError("upstream broke")
+
+    client = Client()
+    response = StreamingResponse(gen(), on_error=on_error)
+    with caplog.at_level(logging.ERROR, logger="ferrule.streaming"):
+        if on_error == "raise":
+            with pytest.raises(RuntimeError, match="upstream broke"):
+                await response(http_scope(), client.receive, client.send)
+        else:
+            await response(http_scope(), client.receive, client.send)
+    assert b"".join(client.chunks) == b"one,two,"
+
+
+async def test_a_failed_send_before_a_wait_closes_the_generator_once(caplog: pytest.LogCaptureFixture) -> None:
+    finalized: list[str] = []
+
+    async def gen() -> AsyncIterator[bytes]:
+        try:
+            for _ in range(10):
+                yield b"z"
+                yield b"z"
+                await anyio.lowlevel.checkpoint()  # the batch is sent here; the send fails
+        finally:
+            await anyio.lowlevel.checkpoint()  # a cleanup that awaits
+            finalized.append("finally")
+
+    client = Client(send_raises_after=0)
+    response = StreamingResponse(gen())
+    with caplog.at_level(logging.ERROR, logger="ferrule.streaming"):
+        await response(http_scope(), client.receive, client.send)
+    assert response.outcome == "disconnected"
+    assert finalized == ["finally"]
+    assert not [r for r in caplog.records if "already running" in r.getMessage()]
+
+
+async def test_a_disconnect_while_the_generator_waits_closes_it_once() -> None:
+    finalized: list[str] = []
+    waiting = anyio.Event()
+
+    async def gen() -> AsyncIterator[bytes]:
+        try:
+            yield b"first"
+            waiting.set()
+            await anyio.sleep(30)
+            yield b"never"
+        finally:
+            finalized.append("finally")
+
+    client = Client()
+
+    async def leave() -> None:
+        await waiting.wait()
+        client.disconnect()
+
+    response = StreamingResponse(gen())
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as group:
+            group.start_soon(leave)
+            await response(http_scope(), client.receive, client.send)
+    assert client.chunks == [b"first"]
+    assert response.outcome == "disconnected"
+    assert finalized == ["finally"]
+
+
+# A generator program: ("yield", size) makes a chunk, ("pause",) awaits a checkpoint.
+programs = st.lists(
+    st.one_of(st.tuples(st.just("yield"), st.integers(0, 700)), st.tuples(st.just("pause"))),
+    max_size=60,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(program=programs, cap=st.integers(1, 2000))
+def test_every_chunk_is_sent_before_the_generator_waits(program: list[tuple[Any, ...]], cap: int) -> None:
+    """After each wait of the generator, everything it made before was sent; the
+    bytes arrive complete and in order; no message is over the cap but by the
+    last chunk added to it."""
+
+    async def main() -> None:
+        client = Client()
+        made = bytearray()
+        checked: list[bool] = []
+
+        async def gen() -> AsyncIterator[bytes]:
+            for number, step in enumerate(program):
+                if step[0] == "yield":
+                    chunk = bytes([65 + number % 26]) * step[1]
+                    made.extend(chunk)
+                    yield chunk
+                else:
+                    await anyio.lowlevel.checkpoint()
+                    checked.append(b"".join(client.chunks) == bytes(made))
+
+        with mock.patch.object(response_module, "BATCH_BYTES", cap):
+            await StreamingResponse(gen())(http_scope(), client.receive, client.send)
+        assert all(checked)
+        assert b"".join(client.chunks) == bytes(made)
+        assert all(len(chunk) < cap + 700 for chunk in client.chunks)
+
+    anyio.run(main)
