@@ -47,7 +47,7 @@ def next_item(iterator: AsyncIterator[Any]) -> tuple[bool, Any]:
         StopAsyncIteration: the iterator is exhausted.
         Exception: whatever the step raised before suspending.
     """
-    step = iterator.__anext__()
+    step: Any = iterator.__anext__()
     if type(step) is not _ASEND:  # an async generator's step is its own iterator
         step = step.__await__()
     try:
