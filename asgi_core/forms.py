@@ -272,13 +272,13 @@ async def parse_form(
     raise UnsupportedMediaTypeError(f"unsupported form media type {media_type[:80]!r}")
 
 
-_WRITE_BLOCK = 256 * 1024
+_WRITE_BLOCK = 1024 * 1024
 
 
 class _MultipartReader:
     """Turns parser events into form items, enforcing the per-field limits."""
 
-    __slots__ = ("files", "items", "_field", "_fields", "_limits", "_name", "_pending", "_upload")
+    __slots__ = ("files", "items", "_field", "_fields", "_limits", "_name", "_pending", "_pending_size", "_upload")
 
     def __init__(self, limits: FormLimits) -> None:
         self._limits = limits
@@ -291,8 +291,9 @@ class _MultipartReader:
         # PERF: file data is written in blocks of _WRITE_BLOCK bytes, not per
         # parser event (~20 KB): once the spooled file is on disk every write is
         # a worker-thread call, and 250 of them made a 5 MB upload slower than
-        # FastAPI's (bench upload).
-        self._pending = bytearray()
+        # FastAPI's (bench upload: 256 KiB blocks 11.4 ms, 1 MiB 8.8 ms, 4 MiB 9.4 ms).
+        self._pending: list[bytes] = []
+        self._pending_size = 0
 
     async def start(self, event: PartStart) -> None:
         limits = self._limits
@@ -329,21 +330,25 @@ class _MultipartReader:
             return
         upload = self._upload
         assert upload is not None and upload.size is not None  # set by start()
-        pending = self._pending
         limit = self._limits.max_file_size
-        if limit is not None and upload.size + len(pending) + len(data) > limit:
+        size = self._pending_size + len(data)
+        if limit is not None and upload.size + size > limit:
             raise PayloadTooLargeError(
                 f"uploaded file {self._name[:80]!r} too large: more than {limit} bytes "
                 "(raise FormLimits.max_file_size)"
             )
-        pending += data
-        if len(pending) >= _WRITE_BLOCK:
+        # PERF: the parser's chunks are kept as they are and joined once per block.
+        self._pending.append(data)
+        self._pending_size = size
+        if size >= _WRITE_BLOCK:
             await self._flush(upload)
 
     async def _flush(self, upload: UploadFile) -> None:
-        if self._pending:
-            block = bytes(self._pending)
-            self._pending.clear()
+        pending = self._pending
+        if pending:
+            block = pending[0] if len(pending) == 1 else b"".join(pending)
+            pending.clear()
+            self._pending_size = 0
             await upload.write(block)
 
     async def end(self) -> None:

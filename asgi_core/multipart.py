@@ -253,6 +253,12 @@ def _check_boundary(boundary: bytes) -> None:
         raise MalformedInputError(f"invalid multipart boundary {truncated_repr(boundary)}")
 
 
+def _head_bytes(buffer: bytearray, size: int) -> bytes:
+    """``bytes(buffer[:size])`` with one copy instead of two; the view is released at once."""
+    with memoryview(buffer) as view:
+        return bytes(view[:size])
+
+
 class MultipartParser:
     """Turn the bytes of a ``multipart/form-data`` body into events.
 
@@ -291,7 +297,15 @@ class MultipartParser:
         if self._state == _DONE or not data:
             return []  # SPEC: RFC 2046 §5.1.1 - the epilogue is ignored
         self._received = True
-        self._buffer += data
+        buffer = self._buffer
+        if self._state == _BODY and not buffer and type(data) is bytes:
+            # PERF: bench upload - the usual chunk in the middle of a file holds no
+            # delimiter and ends with no byte that could start one: it is part data
+            # as it is, with no copy into and out of the buffer.
+            delimiter = self._delimiter
+            if data.find(delimiter) < 0 and data.find(b"\r", len(data) - len(delimiter) + 1) < 0:
+                return [PartData(data)]
+        buffer += data
         events: list[Event] = []
         try:
             while _STEPS[self._state](self, events):
@@ -418,7 +432,7 @@ class MultipartParser:
         index = self._find_delimiter()
         if index >= 0:
             if index:
-                events.append(PartData(bytes(buffer[:index])))
+                events.append(PartData(_head_bytes(buffer, index)))
             events.append(PartEnd())
             del buffer[: index + len(self._delimiter)]
             self._scan = 0
@@ -426,7 +440,8 @@ class MultipartParser:
             return True
         safe = -2 - index if index <= -2 else self._held_back()
         if safe:
-            events.append(PartData(bytes(buffer[:safe])))
+            # PERF: bench upload - one copy through a view, not a slice and then bytes().
+            events.append(PartData(_head_bytes(buffer, safe)))
             del buffer[:safe]
         self._scan = 0
         return False

@@ -233,3 +233,17 @@ def test_urlencoded_matches_parse_qsl_on_any_ascii(query: str) -> None:
 def test_urlencoded_never_raises_on_bytes(body: bytes) -> None:
     pairs = parse_urlencoded(body, LIMITS)
     assert len(pairs) == sum(1 for chunk in body.split(b"&") if chunk)
+
+
+def test_a_file_chunk_without_delimiter_bytes_is_handed_on_without_a_copy() -> None:
+    boundary = b"XyZ"
+    head = b"--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\n\r\n"
+    middle = [bytes([i % 13]) * 5000 for i in range(1, 4)]  # no CR (13) at all
+    risky = b"abc\r\n--Xy"  # ends with a possible start of the delimiter: held back
+    tail = b"Q more\r\n--XyZ--\r\n"
+    chunks = [head, *middle, risky, tail]
+    events = run(boundary, chunks)
+    data = [event.data for event in events if isinstance(event, PartData)]
+    assert all(any(piece is chunk for piece in data) for chunk in middle)  # the same objects
+    assert b"".join(data) == b"".join(middle) + b"abc\r\n--XyQ more"
+    assert merged(events) == merged(run(boundary, [b"".join(chunks)]))
