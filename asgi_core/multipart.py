@@ -303,7 +303,8 @@ class MultipartParser:
             # delimiter and ends with no byte that could start one: it is part data
             # as it is, with no copy into and out of the buffer.
             delimiter = self._delimiter
-            if data.find(delimiter) < 0 and data.find(b"\r", len(data) - len(delimiter) + 1) < 0:
+            # (The start is clamped: a negative one would count from the end.)
+            if data.find(delimiter) < 0 and data.find(b"\r", max(0, len(data) - len(delimiter) + 1)) < 0:
                 return [PartData(data)]
         buffer += data
         events: list[Event] = []

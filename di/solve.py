@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import functools
 import sys
-from asyncio import _get_running_loop
 from collections.abc import AsyncGenerator, Callable, Generator
 from contextlib import AsyncExitStack
 from types import TracebackType
@@ -44,6 +43,7 @@ from anyio import CancelScope, CapacityLimiter
 from ferrule.asgi_core.background import BackgroundTasks
 from ferrule.asgi_core.response import Response
 
+from ._scopes import new_cancel_scope, outside_cancel_scopes
 from .errors import DependencyRuntimeError
 from .markers import SecurityScopes
 
@@ -412,11 +412,13 @@ class RequestExits:
     against other entries is unchanged.
     """
 
-    __slots__ = ("scope", "owned", "exits")
+    __slots__ = ("scope", "owned", "unshielded", "exits")
 
     def __init__(self) -> None:
         self.scope: CancelScope | None = None
         self.owned = False
+        self.unshielded = False
+        """No cancel scope encloses the request: there is nothing to shield from."""
         self.exits: list[_AsyncGenTeardown | _SyncGenTeardown] = []
 
     async def __call__(
@@ -460,27 +462,6 @@ class RequestExits:
         return False
 
 
-_asyncio_scope_type: type[CancelScope] | None = None
-
-
-def new_cancel_scope() -> CancelScope:
-    """``anyio.CancelScope()``, made directly from the backend's class under asyncio.
-
-    PERF: bench `deps` - ``CancelScope()`` asks sniffio for the running library
-    and builds the scope through ``create_cancel_scope`` (running ``__init__``
-    twice) on every call; the asyncio backend's class is remembered instead.
-    """
-    global _asyncio_scope_type
-    scope_type = _asyncio_scope_type
-    if scope_type is None or _get_running_loop() is None:
-        scope = CancelScope()
-        # Remembered only when anyio chose its asyncio backend for this loop.
-        if scope_type is None and _get_running_loop() is not None and type(scope).__module__.endswith("._asyncio"):
-            _asyncio_scope_type = type(scope)
-        return scope
-    return scope_type()
-
-
 def request_exits(ctx: SolveContext, *, shielded: bool) -> RequestExits:
     """The request's ``RequestExits``, pushed on the request stack on first use.
 
@@ -491,10 +472,14 @@ def request_exits(ctx: SolveContext, *, shielded: bool) -> RequestExits:
     if exits is None:
         exits = ctx._exits = RequestExits()
         ctx.request_stack.push_async_exit(exits)
-    if shielded and exits.scope is None:
+    if shielded and exits.scope is None and not exits.unshielded:
         given = ctx._request_cleanup
         if given is not None:
             exits.scope = given
+        elif outside_cancel_scopes():
+            # PERF: bench deps - entering and leaving a scope costs ~5 us; see
+            # outside_cancel_scopes for why none is needed here.
+            exits.unshielded = True
         else:
             exits.scope = ctx._request_cleanup = new_cancel_scope().__enter__()
             exits.owned = True

@@ -247,3 +247,17 @@ def test_a_file_chunk_without_delimiter_bytes_is_handed_on_without_a_copy() -> N
     assert all(any(piece is chunk for piece in data) for chunk in middle)  # the same objects
     assert b"".join(data) == b"".join(middle) + b"abc\r\n--XyQ more"
     assert merged(events) == merged(run(boundary, [b"".join(chunks)]))
+
+
+def test_a_chunk_shorter_than_the_delimiter_holding_its_start_is_held_back() -> None:
+    # Regression (found by the round-trip property): a chunk shorter than the
+    # delimiter, beginning with a CR, must not be handed on as part data.
+    boundary = b"p-jW_u?UnqmS"
+    body = (
+        b"--p-jW_u?UnqmS\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\"\r\n\r\n"
+        b"data\r\n--p-jW_u?UnqmS--"
+    )
+    cut = body.index(b"\r\n--p-jW_u?UnqmS--")
+    chunks = [body[:cut], body[cut : cut + 12], body[cut + 12 :]]
+    assert len(chunks[1]) < len(b"\r\n--" + boundary)
+    assert merged(run(boundary, chunks)) == merged(run(boundary, [body]))

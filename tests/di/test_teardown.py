@@ -440,3 +440,93 @@ async def test_teardowns_share_one_request_stack_entry_and_one_shield_scope() ->
         assert await plan_for(endpoint).solve(make_request(), SolveContext(stack)) == "abc"
         assert len(stack._exit_callbacks) == 1  # type: ignore[attr-defined]
     assert rec.events[-3:] == ["teardown c", "teardown b", "teardown a"]
+
+
+# --- the shield is only entered where something could cancel the request -------------
+
+
+def _in_a_plain_asyncio_task(fn: Any) -> Any:
+    """Run ``fn()`` in a task no anyio cancel scope encloses (as under uvicorn)."""
+    import asyncio
+
+    async def main() -> Any:
+        return await asyncio.get_running_loop().create_task(fn())
+
+    return asyncio.run(main())
+
+
+def test_outside_cancel_scopes_tells_whether_a_scope_encloses_the_task() -> None:
+    from ferrule.di._scopes import outside_cancel_scopes
+
+    async def probe() -> list[bool]:
+        seen = [outside_cancel_scopes()]
+        with anyio.CancelScope():
+            seen.append(outside_cancel_scopes())
+        seen.append(outside_cancel_scopes())
+        async with anyio.create_task_group() as tg:
+            inner: list[bool] = []
+
+            async def child() -> None:
+                inner.append(outside_cancel_scopes())
+
+            tg.start_soon(child)
+        return [*seen, *inner]
+
+    assert _in_a_plain_asyncio_task(probe) == [True, False, True, False]
+
+
+@pytest.mark.parametrize("enclosed", [False, True], ids=["plain-task", "inside-a-scope"])
+def test_a_shield_scope_is_entered_only_when_a_scope_encloses_the_request(
+    enclosed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ferrule.di.solve as solve_module
+
+    entered: list[Any] = []
+    real = solve_module.new_cancel_scope
+
+    def counting() -> Any:
+        scope = real()
+        entered.append(scope)
+        return scope
+
+    monkeypatch.setattr(solve_module, "new_cancel_scope", counting)
+    rec = Recorder()
+    c = deps(rec)["c"]
+
+    async def endpoint(x: str = Depends(c)) -> str:
+        return x
+
+    async def request() -> str:
+        async with AsyncExitStack() as stack:
+            return await plan_for(endpoint).solve(make_request(), SolveContext(stack))
+
+    async def run() -> str:
+        if not enclosed:
+            return await request()
+        with anyio.CancelScope():
+            return await request()
+
+    assert _in_a_plain_asyncio_task(run) == "abc"
+    assert len(entered) == (1 if enclosed else 0)
+    assert rec.events[-3:] == ["teardown c", "teardown b", "teardown a"]
+
+
+def test_teardowns_inside_a_cancelled_scope_are_still_shielded() -> None:
+    # The case the shield exists for: the request's enclosing scope is cancelled
+    # while it runs; awaiting teardowns still finish.
+    rec = Recorder()
+    started = anyio.Event()
+    plan = _cancellable_plan(rec, started)
+
+    async def run() -> None:
+        async def request() -> None:
+            async with AsyncExitStack() as stack:
+                await plan.solve(make_request(), SolveContext(stack))
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(request)
+            await started.wait()
+            tg.cancel_scope.cancel()
+
+    _in_a_plain_asyncio_task(run)
+    assert rec.count("setup") == rec.count("teardown") == 4
