@@ -49,6 +49,12 @@ def _status(default: int | None, ctx: SolveContext, fallback: int) -> int:
     return default if default is not None else fallback
 
 
+def _sub_status(sub: Response, default: int) -> tuple[int, bool]:
+    """The status an injected ``Response`` parameter set (else ``default``), and whether it has no body."""
+    code = sub.status_code or default
+    return code, status_has_no_body(code)
+
+
 def _merge_sub_response(raw: list[tuple[bytes, bytes]], sub: Response) -> None:
     """Add the headers an injected ``Response`` parameter set (all but Content-Length)."""
     raw.extend(pair for pair in sub.raw_headers if pair[0] != b"content-length")
@@ -77,11 +83,7 @@ def compile_responder(route: APIRoute) -> Responder:
             # PERF: the status is decided at startup unless a Response parameter
             # changes it (the sub-response is only looked at when there is one).
             sub = ctx.response
-            if sub is None:
-                code, no_body = default_code, default_no_body
-            else:
-                code = sub.status_code or default_code
-                no_body = status_has_no_body(code)
+            code, no_body = (default_code, default_no_body) if sub is None else _sub_status(sub, default_code)
             # PERF: build the JSONResponse around bytes the serializer already
             # produced; JSONResponse.render would encode a second time.
             if no_body:
@@ -141,11 +143,7 @@ def _compile_text_responder(
         # PERF: a str returned for a `-> str` route needs no validation round trip.
         content = result if str_model and type(result) is str else to_content(result)
         sub = ctx.response
-        if sub is None:
-            code, no_body = default_code, default_no_body
-        else:
-            code = sub.status_code or default_code
-            no_body = status_has_no_body(code)
+        code, no_body = (default_code, default_no_body) if sub is None else _sub_status(sub, default_code)
         if type(content) is str:
             if no_body:
                 body = b""

@@ -100,14 +100,11 @@ def present_value_validator(group: GroupValidator) -> Callable[[Any], Any] | Non
     Returns ``None`` when the schema has a shape this does not know (then the
     group validator is used as before).
     """
-    schema: dict[str, Any] = dict(group.model.__pydantic_core_schema__)
-    definitions = None
-    if schema["type"] == "definitions":
-        definitions = schema["definitions"]
-        schema = dict(schema["schema"])
-    if schema["type"] != "model" or schema["schema"]["type"] != "model-fields":
+    found = _fields_schema(group.model)
+    if found is None:
         return None
-    field = schema["schema"]["fields"].get(field_name(0))
+    fields_schema, definitions, config = found
+    field = fields_schema["fields"].get(field_name(0))
     if field is None or field.get("type") != "model-field":
         return None
     value_schema: dict[str, Any] = field["schema"]
@@ -115,9 +112,7 @@ def present_value_validator(group: GroupValidator) -> Callable[[Any], Any] | Non
         if value_schema.get("on_error", "raise") != "raise":
             return None
         value_schema = value_schema["schema"]
-    if definitions is not None:
-        value_schema = {"type": "definitions", "schema": value_schema, "definitions": definitions}
-    validator = SchemaValidator(value_schema, schema.get("config"))
+    validator = SchemaValidator(_with_definitions(value_schema, definitions), config)
     return functools.partial(validator.validate_python, from_attributes=True)
 
 
@@ -127,6 +122,16 @@ def field_name(index: int) -> str:
 
 
 def _fields_validator(model: type[BaseModel]) -> SchemaValidator | None:
+    found = _fields_schema(model)
+    if found is None:
+        return None
+    fields_schema, definitions, config = found
+    return SchemaValidator(_with_definitions(fields_schema, definitions), config)
+
+
+def _fields_schema(model: type[BaseModel]) -> tuple[dict[str, Any], Any, Any] | None:
+    """The model's ``model-fields`` core schema, its definitions and its config
+    (``None`` if pydantic built the model's schema in another shape)."""
     schema: dict[str, Any] = dict(model.__pydantic_core_schema__)
     definitions = None
     if schema["type"] == "definitions":
@@ -134,10 +139,13 @@ def _fields_validator(model: type[BaseModel]) -> SchemaValidator | None:
         schema = dict(schema["schema"])
     if schema["type"] != "model" or schema["schema"]["type"] != "model-fields":
         return None
-    fields_schema: dict[str, Any] = schema["schema"]
-    if definitions is not None:
-        fields_schema = {"type": "definitions", "schema": fields_schema, "definitions": definitions}
-    return SchemaValidator(fields_schema, schema.get("config"))
+    return schema["schema"], definitions, schema.get("config")
+
+
+def _with_definitions(schema: dict[str, Any], definitions: Any) -> dict[str, Any]:
+    if definitions is None:
+        return schema
+    return {"type": "definitions", "schema": schema, "definitions": definitions}
 
 
 def build_group(

@@ -288,8 +288,8 @@ def _cancellable_plan(rec: Recorder, started: anyio.Event) -> EndpointPlan:
     return plan_for(endpoint)
 
 
-async def test_cancellation_tears_everything_down() -> None:
-    rec = Recorder()
+async def _cancel_mid_request(rec: Recorder) -> None:
+    """Start a request of _cancellable_plan in a task group, cancel the group once the endpoint runs."""
     started = anyio.Event()
     plan = _cancellable_plan(rec, started)
 
@@ -301,6 +301,11 @@ async def test_cancellation_tears_everything_down() -> None:
         tg.start_soon(request)
         await started.wait()
         tg.cancel_scope.cancel()
+
+
+async def test_cancellation_tears_everything_down() -> None:
+    rec = Recorder()
+    await _cancel_mid_request(rec)
     assert rec.count("setup") == 4
     assert rec.count("teardown") == 4
     assert rec.events.index("teardown function") < rec.events.index("teardown scope-owner")
@@ -515,18 +520,5 @@ def test_teardowns_inside_a_cancelled_scope_are_still_shielded() -> None:
     # The case the shield exists for: the request's enclosing scope is cancelled
     # while it runs; awaiting teardowns still finish.
     rec = Recorder()
-    started = anyio.Event()
-    plan = _cancellable_plan(rec, started)
-
-    async def run() -> None:
-        async def request() -> None:
-            async with AsyncExitStack() as stack:
-                await plan.solve(make_request(), SolveContext(stack))
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(request)
-            await started.wait()
-            tg.cancel_scope.cancel()
-
-    _in_a_plain_asyncio_task(run)
+    _in_a_plain_asyncio_task(lambda: _cancel_mid_request(rec))
     assert rec.count("setup") == rec.count("teardown") == 4
