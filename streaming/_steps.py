@@ -1,13 +1,16 @@
 """Taking the next item of an async iterator without a trip through the event
 loop when the iterator has it ready.
 
-``await anext(it)`` cannot tell whether the step suspended. ``next_item``
-starts the step by hand: when it completes at once, the item is returned with
-``ready=True``; when it suspends, the caller gets a ``Pending`` step, does what
-must happen before waiting (the stream sends what it batched), and awaits
-``finish(pending)``, which forwards everything between the event loop and the
-step exactly as ``await`` would (values sent in, exceptions thrown in -
-cancellation included - and the step's result or exception out).
+``await anext(it)`` cannot tell whether the step suspended. The stream loop
+(``StreamingResponse._send_chunks``) starts each step by hand instead: it
+calls ``__anext__()`` and sends ``None`` into the step (an async generator's
+step is its own iterator, ``ASYNC_GEN_STEP``; other awaitables give theirs
+with ``__await__()``). When the step completes at once, ``StopIteration``
+carries the item. When it suspends, the loop sends what it batched, then
+awaits ``finish(Pending(step, yielded))``, which forwards everything between
+the event loop and the step exactly as ``await`` would (values sent in,
+exceptions thrown in - cancellation included - and the step's result or
+exception out).
 
 A pending step that will not be finished (the send before the wait failed)
 must be ``abandon``-ed: until the step ends, an async generator counts as
@@ -23,7 +26,7 @@ import types
 from collections.abc import AsyncIterator, Generator
 from typing import Any
 
-__all__ = ["Pending", "abandon", "finish", "next_item"]
+__all__ = ["ASYNC_GEN_STEP", "Pending", "abandon", "finish"]
 
 
 class Pending:
@@ -36,32 +39,12 @@ class Pending:
         self.yielded = yielded
 
 
-def next_item(iterator: AsyncIterator[Any]) -> tuple[bool, Any]:
-    """Start ``iterator``'s next step.
-
-    Returns:
-        ``(True, item)`` when the step completed without suspending, else
-        ``(False, Pending)`` to ``await finish(...)``.
-
-    Raises:
-        StopAsyncIteration: the iterator is exhausted.
-        Exception: whatever the step raised before suspending.
-    """
-    step: Any = iterator.__anext__()
-    if type(step) is not _ASEND:  # an async generator's step is its own iterator
-        step = step.__await__()
-    try:
-        yielded = step.send(None)
-    except StopIteration as done:
-        return True, done.value
-    return False, Pending(step, yielded)
-
-
 async def _probe() -> AsyncIterator[None]:
     yield None
 
 
-_ASEND: Any = type(_probe().__anext__())
+ASYNC_GEN_STEP: Any = type(_probe().__anext__())
+"""The type of an async generator's ``__anext__()`` awaitable, which is its own iterator."""
 
 
 @types.coroutine

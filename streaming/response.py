@@ -54,7 +54,7 @@ from ferrule.asgi_core.response import Response, status_has_no_body
 from ferrule.asgi_core.types import Message, Receive, Scope, Send
 
 from ._source import Source, log_stream_error
-from ._steps import Pending, abandon, finish, next_item
+from ._steps import ASYNC_GEN_STEP, Pending, abandon, finish
 
 __all__ = ["BATCH_BYTES", "YIELD_INTERVAL", "OnDisconnect", "OnError", "Outcome", "SendBody", "StreamingResponse"]
 
@@ -157,27 +157,39 @@ class StreamingResponse(Response):
         held back while the next one is not ready (see ``_steps``).
         """
         encode = self.encode_chunk
-        iterator = self.source.iterator
+        start_step = self.source.iterator.__anext__
         clock = time.monotonic
         slice_end = clock() + YIELD_INTERVAL
         batch: list[bytes] = []
         size = 0
         try:
             while True:
+                # The next step, started by hand (see _steps): an item made
+                # without waiting needs no trip through the event loop.
+                step: Any = start_step()
+                if type(step) is not ASYNC_GEN_STEP:
+                    step = step.__await__()
                 try:
-                    ready, item = next_item(iterator)
-                    if not ready:
-                        if batch:
-                            try:
-                                await send_body(b"".join(batch))
-                            except BaseException:
-                                await self._abandon(item)
-                                raise
-                            batch.clear()
-                            size = 0
-                        item = await finish(item)
+                    yielded = step.send(None)
+                except StopIteration as done:
+                    item = done.value
                 except StopAsyncIteration:
                     break
+                else:
+                    # The iterator waits: what it made goes out first.
+                    pending = Pending(step, yielded)
+                    if batch:
+                        try:
+                            await send_body(b"".join(batch))
+                        except BaseException:
+                            await self._abandon(pending)
+                            raise
+                        batch.clear()
+                        size = 0
+                    try:
+                        item = await finish(pending)
+                    except StopAsyncIteration:
+                        break
                 chunk = encode(item)
                 batch.append(chunk)
                 size += len(chunk)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from ferrule.streaming import StreamingResponse
 from ferrule.streaming import response as response_module
-from ferrule.streaming._steps import abandon, finish, next_item
+from ferrule.streaming._steps import ASYNC_GEN_STEP, Pending, abandon, finish
 from streaming_harness import Client, http_scope
 
 pytestmark = pytest.mark.anyio
@@ -28,6 +28,18 @@ def anyio_backend() -> str:
 
 
 # --- the step primitives ---------------------------------------------------------------
+
+
+def next_item(iterator: Any) -> tuple[bool, Any]:
+    """Start a step as the stream loop does: (True, item) or (False, Pending)."""
+    step: Any = iterator.__anext__()
+    if type(step) is not ASYNC_GEN_STEP:
+        step = step.__await__()
+    try:
+        yielded = step.send(None)
+    except StopIteration as done:
+        return True, done.value
+    return False, Pending(step, yielded)
 
 
 async def test_a_ready_step_needs_no_trip_through_the_loop() -> None:
@@ -45,6 +57,37 @@ async def test_a_ready_step_needs_no_trip_through_the_loop() -> None:
         ready, pending = next_item(it)
         assert not ready
         await finish(pending)
+
+
+class Countdown:
+    """An async iterator that is not an async generator: its steps are coroutines."""
+
+    def __init__(self, start: int) -> None:
+        self.left = start
+
+    def __aiter__(self) -> Countdown:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self.left == 0:
+            raise StopAsyncIteration
+        self.left -= 1
+        if self.left % 2 == 0:
+            await anyio.lowlevel.checkpoint()  # every other step waits
+        return b"%d," % self.left
+
+
+async def test_steps_of_other_async_iterators_are_started_through_their_awaitable() -> None:
+    it = Countdown(2)
+    assert next_item(it) == (True, b"1,")
+    ready, pending = next_item(it)
+    assert not ready and await finish(pending) == b"0,"
+    with pytest.raises(StopAsyncIteration):
+        next_item(it)
+
+    client = Client()
+    await StreamingResponse(Countdown(6))(http_scope(), client.receive, client.send)
+    assert b"".join(client.chunks) == b"5,4,3,2,1,0,"
 
 
 async def test_finish_forwards_a_cancellation_to_where_the_step_waits() -> None:
