@@ -89,7 +89,9 @@ class SolveContext:
             solver switches its ``shield`` on while async teardowns run. Pass
             one if you have it: otherwise the solver enters its own on
             ``request_stack`` for requests with ``yield`` dependencies (anyio
-            cancel scopes cost a few microseconds).
+            cancel scopes cost a few microseconds) - unless no cancel scope
+            encloses the request, when nothing could cancel the teardowns
+            (see ``_scopes.outside_cancel_scopes``).
 
     Attributes:
         response: the sub-response handed to ``Response`` parameters (created
