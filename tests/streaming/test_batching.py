@@ -110,6 +110,46 @@ async def test_finish_forwards_a_cancellation_to_where_the_step_waits() -> None:
     await it.aclose()  # the step ended: the generator can be closed
 
 
+async def test_a_step_that_handles_what_is_thrown_in_gives_its_item() -> None:
+    async def gen() -> AsyncIterator[str]:
+        try:
+            await anyio.sleep(10)
+        except anyio.get_cancelled_exc_class():
+            yield "caught"  # swallows the cancellation: the step still ends with an item
+
+    it = gen()
+    ready, pending = next_item(it)
+    assert not ready
+    with anyio.move_on_after(0.01):
+        assert await finish(pending) == "caught"
+    await it.aclose()
+
+
+def test_closing_a_finish_closes_the_step_it_waits_for() -> None:
+    closed: list[str] = []
+
+    class Slow:
+        def __aiter__(self) -> Slow:
+            return self
+
+        async def __anext__(self) -> int:
+            try:
+                await anyio.lowlevel.checkpoint()
+                return 1
+            finally:
+                closed.append("step closed")
+
+    async def main() -> None:
+        ready, pending = next_item(Slow())
+        assert not ready
+        waiting = finish(pending)
+        waiting.send(None)  # suspended where the step waits, as a task would be
+        waiting.close()  # the awaiting coroutine is closed (say, garbage-collected)
+
+    anyio.run(main)
+    assert closed == ["step closed"]
+
+
 async def test_abandon_runs_an_awaiting_cleanup_and_frees_the_generator() -> None:
     log: list[str] = []
 
@@ -125,6 +165,8 @@ async def test_abandon_runs_an_awaiting_cleanup_and_frees_the_generator() -> Non
     ready, pending = next_item(it)
     assert not ready
     await abandon(pending)
+    assert log == ["cleaned"]
+    await abandon(pending)  # a second time: nothing left to end
     assert log == ["cleaned"]
     await it.aclose()  # no "asynchronous generator is already running"
 
@@ -146,7 +188,14 @@ async def test_abandon_reports_a_failing_cleanup() -> None:
 # --- StreamingResponse -------------------------------------------------------------------
 
 
-async def test_chunks_made_without_waiting_go_out_in_one_message() -> None:
+@pytest.fixture
+def long_time_slice() -> Any:
+    """No time-slice flush in between (a slow machine or a tracer could reach 2 ms)."""
+    with mock.patch.object(response_module, "YIELD_INTERVAL", 60.0):
+        yield
+
+
+async def test_chunks_made_without_waiting_go_out_in_one_message(long_time_slice: None) -> None:
     async def gen() -> AsyncIterator[bytes]:
         for i in range(500):
             yield b"%d," % i
@@ -156,7 +205,7 @@ async def test_chunks_made_without_waiting_go_out_in_one_message() -> None:
     assert client.chunks == [b"".join(b"%d," % i for i in range(500))]
 
 
-async def test_nothing_is_held_back_while_the_generator_waits() -> None:
+async def test_nothing_is_held_back_while_the_generator_waits(long_time_slice: None) -> None:
     # The generator waits for an event that only the client's receipt of the
     # chunks made before sets: holding them back would hang the stream.
     got_first = anyio.Event()

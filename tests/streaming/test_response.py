@@ -42,7 +42,10 @@ class Tracker:
         self.disconnects += 1
 
 
-async def test_async_iterable_of_bytes_str_memoryview() -> None:
+async def test_async_iterable_of_bytes_str_memoryview(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No time-slice flush in between, however slow the machine.
+    monkeypatch.setattr("ferrule.streaming.response.YIELD_INTERVAL", 60.0)
+
     async def gen() -> AsyncIterator[Any]:
         yield b"a"
         yield "é"
