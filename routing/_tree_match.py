@@ -59,6 +59,11 @@ class MethodNotAllowed:
     allow: tuple[str, ...]
 
 
+NO_PARAMS: Final[dict[str, Any]] = {}
+"""The params of every shared static match. Never handed out: callers that
+put params where others can change them copy an empty mapping (the router
+stores ``params or {}``)."""
+
 # Edge kinds. PERF: the common ``{name}`` is matched inline, without a call.
 STR: Final = 0
 """``{name}``: any non-empty segment."""
@@ -73,7 +78,7 @@ TAIL: Final = 3
 class Entry(Generic[H]):
     """One registered route at a leaf."""
 
-    __slots__ = ("handler", "names", "template", "owner", "methods", "order")
+    __slots__ = ("handler", "names", "template", "owner", "methods", "order", "static_match")
 
     def __init__(
         self,
@@ -93,6 +98,8 @@ class Entry(Generic[H]):
         """The methods given at registration (sorted, normalized); ``None``: every method."""
         self.order = order
         """Registration index (conflict messages name the earliest clashing route)."""
+        self.static_match: TreeMatch[H] = TreeMatch(handler, NO_PARAMS, None, template)
+        """The match of a fully static template, made once and shared (see NO_PARAMS)."""
 
 
 class Leaf(Generic[H]):
@@ -184,9 +191,10 @@ class TreeMatcher(Generic[H]):
         leaf = self._static.get(path)
         if leaf is not None:
             # A fully static route outranks every other route matching the same path.
+            # PERF: its match is made once (TreeMatch costs ~0.5 us per request).
             entry = leaf.by_method.get(method, leaf.any)
             if entry is not None:
-                return TreeMatch(entry.handler, {}, None, entry.template)
+                return entry.static_match
         if path[:1] != "/":
             return None
         segs = path.split("/")  # segs[0] is the "" before the leading "/"

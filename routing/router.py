@@ -193,7 +193,9 @@ class Router:
                 route.child_scope(scope, found.remainder or "", found.params)
             else:
                 existing = scope.get("path_params")
-                scope["path_params"] = {**existing, **found.params} if existing else found.params
+                params = found.params
+                # A static route's match (and its empty params) is shared: never store it.
+                scope["path_params"] = {**existing, **params} if existing else (params or {})
                 scope["route"] = route
                 scope["endpoint"] = route.endpoint
             await route.handle(scope, receive, send)

@@ -321,3 +321,20 @@ def test_user_convertor_routes_and_formats() -> None:
     assert client.get("/color/ff").json() == 255
     assert client.get("/color/zz").status_code == 404
     assert app.url_path_for("color", value=255) == "/color/ff"
+
+
+def test_a_static_route_never_shares_its_path_params_between_requests() -> None:
+    # Static routes share one match object; the scope gets a fresh dict each time.
+    app = App()
+    seen: list[dict[str, Any]] = []
+
+    @app.get("/static")
+    def static(request: Request) -> str:
+        seen.append(dict(request.path_params))
+        request.path_params["leaked"] = "yes"  # an app may change its scope
+        return "ok"
+
+    client = TestClient(app)
+    assert client.get("/static").status_code == 200
+    assert client.get("/static").status_code == 200
+    assert seen == [{}, {}]
