@@ -226,7 +226,7 @@ class APIRoute(BaseRoute):
             if direct.validator is None:
                 # Nothing to validate either: the endpoint's result is the response
                 # (the non-stream responders read nothing from the request).
-                response = await self._respond(await direct.call(), _DIRECT_CTX, None)  # type: ignore[arg-type]
+                response = self._respond(await direct.call(), _DIRECT_CTX, None)  # type: ignore[arg-type]
                 await response(scope, receive, send)
             else:
                 await self._handle_direct(direct, direct.validator, scope, receive, send)
@@ -239,10 +239,10 @@ class APIRoute(BaseRoute):
         try:
             result = await self.plan.solve(request, ctx)
             if observer is None:
-                response = await self._respond(result, ctx, request)
+                response = self._respond(result, ctx, request)
             else:
                 start = perf_counter()
-                response = await self._respond(result, ctx, request)
+                response = self._respond(result, ctx, request)
                 observer.on_stage(self.endpoint_ctx.method_path, "serialize", perf_counter() - start)
             await response(scope, receive, send)
         except RequestValidationError as exc:
@@ -286,7 +286,7 @@ class APIRoute(BaseRoute):
                 )
             else:
                 result = await direct.call(*[values[i] for i in direct.positional])
-            response = await self._respond(result, _DIRECT_CTX, request)
+            response = self._respond(result, _DIRECT_CTX, request)
             await response(scope, receive, send)
         except RequestValidationError as exc:
             handlers = getattr(self.dependency_overrides_provider, "exception_handlers", None)
@@ -312,7 +312,7 @@ class APIRoute(BaseRoute):
                 ctx = SolveContext(stack, observer=observer, limiter=_limiter(provider))
                 result = await self.plan.solve(request, ctx)
                 start = perf_counter()
-                response = await self._respond(result, ctx, request)
+                response = self._respond(result, ctx, request)
                 if observer is not None:
                     observer.on_stage(self.endpoint_ctx.method_path, "serialize", perf_counter() - start)
                 limit.deadline = math.inf

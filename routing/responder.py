@@ -9,7 +9,7 @@ through untouched.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ferrule.asgi_core.request import Request
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Responder", "compile_responder"]
 
-Responder = Callable[[Any, "SolveContext", Request], Awaitable[Response]]
+Responder = Callable[[Any, "SolveContext", Request], Response]
+"""Result -> response. Plain functions: nothing in them waits (PERF: no coroutine per request)."""
 
 def _passthrough(response: Response, ctx: SolveContext) -> Response:
     # COMPAT(fastapi): a returned Response keeps its own headers and status;
@@ -77,7 +78,7 @@ def compile_responder(route: APIRoute) -> Responder:
         default_code = status_code if status_code is not None else 200
         default_no_body = status_has_no_body(default_code)
 
-        async def respond_json(result: Any, ctx: SolveContext, request: Request) -> Response:
+        def respond_json(result: Any, ctx: SolveContext, request: Request) -> Response:
             if isinstance(result, Response):
                 return _passthrough(result, ctx)
             # PERF: the status is decided at startup unless a Response parameter
@@ -102,7 +103,7 @@ def compile_responder(route: APIRoute) -> Responder:
     if response_class in _TEXT_CLASSES:
         return _compile_text_responder(response_class, to_content, status_code, route.response_model is str)
 
-    async def respond_custom(result: Any, ctx: SolveContext, request: Request) -> Response:
+    def respond_custom(result: Any, ctx: SolveContext, request: Request) -> Response:
         if isinstance(result, Response):
             return _passthrough(result, ctx)
         sub = ctx.response
@@ -137,7 +138,7 @@ def _compile_text_responder(
     default_code = status_code if status_code is not None else 200
     default_no_body = status_has_no_body(default_code)
 
-    async def respond_text(result: Any, ctx: SolveContext, request: Request) -> Response:
+    def respond_text(result: Any, ctx: SolveContext, request: Request) -> Response:
         if isinstance(result, Response):
             return _passthrough(result, ctx)
         # PERF: a str returned for a `-> str` route needs no validation round trip.

@@ -88,7 +88,7 @@ def compile_stream_responder(route: APIRoute) -> Responder:
     if isinstance(response_class, type) and issubclass(response_class, EventSourceResponse):
         sse_class = response_class
 
-        async def respond_sse(result: Any, ctx: SolveContext, request: Request) -> Response:
+        def respond_sse(result: Any, ctx: SolveContext, request: Request) -> Response:
             if isinstance(result, Response):
                 return result
             response = sse_class(
@@ -110,7 +110,7 @@ def compile_stream_responder(route: APIRoute) -> Responder:
     ):
         raw_class = response_class
 
-        async def respond_raw(result: Any, ctx: SolveContext, request: Request) -> Response:
+        def respond_raw(result: Any, ctx: SolveContext, request: Request) -> Response:
             if isinstance(result, Response):
                 return result
             return finish(raw_class(result, status_code=status_code, background=ctx.background), ctx)
@@ -121,7 +121,7 @@ def compile_stream_responder(route: APIRoute) -> Responder:
     if encode_item is not None:
         jsonl_kwargs["encode_item"] = encode_item
 
-    async def respond_jsonl(result: Any, ctx: SolveContext, request: Request) -> Response:
+    def respond_jsonl(result: Any, ctx: SolveContext, request: Request) -> Response:
         if isinstance(result, Response):
             return result
         response = JSONLinesResponse(result, status_code=status_code, background=ctx.background, **jsonl_kwargs)
