@@ -37,8 +37,7 @@ from ferrule.asgi_core.source import source_location
 from ferrule.asgi_core.types import Receive, Scope, Send
 from ferrule.asgi_core.websocket import WebSocket
 from ferrule.di import SolveContext, compile_endpoint
-from ferrule.di.plan import DirectCall
-from ferrule.validation.compile import RequestConfig, RequestValidator
+from ferrule.validation.compile import RequestConfig
 from ferrule.validation.errors import EndpointContext, RequestValidationError, request_validation_exception_handler
 from ferrule.validation.serialize import compile_response
 
@@ -214,6 +213,11 @@ class APIRoute(BaseRoute):
         self._direct = (
             self.plan.direct if self._timeouts is None and not self.plan.is_generator_endpoint else None
         )
+        # PERF: the router calls ``route.handle``; a direct endpoint gets its lane
+        # as that attribute, so a request makes no dispatching coroutine first.
+        if self._direct is not None:
+            lane = self._handle_plain if self._direct.validator is None else self._handle_direct
+            self.handle = lane  # type: ignore[method-assign]
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._timeouts is not None:
@@ -221,16 +225,6 @@ class APIRoute(BaseRoute):
             return
         provider = self.dependency_overrides_provider
         observer = provider.stage_observer if provider is not None else None
-        direct = self._direct
-        if direct is not None and observer is None:
-            if direct.validator is None:
-                # Nothing to validate either: the endpoint's result is the response
-                # (the non-stream responders read nothing from the request).
-                response = self._respond(await direct.call(), _DIRECT_CTX, None)  # type: ignore[arg-type]
-                await response(scope, receive, send)
-            else:
-                await self._handle_direct(direct, direct.validator, scope, receive, send)
-            return
         request = Request(scope, receive, send, max_body_size=self._body_limit)
         # PERF: the exit stack is only made when a dependency pushes onto it;
         # `aexit` then unwinds it exactly like `async with AsyncExitStack()`.
@@ -266,14 +260,31 @@ class APIRoute(BaseRoute):
             if request._form is not None:
                 await _close_uploads(request)
 
-    async def _handle_direct(
-        self, direct: DirectCall, validator: RequestValidator, scope: Scope, receive: Receive, send: Send
-    ) -> None:
+    def _observed(self) -> bool:
+        provider = self.dependency_overrides_provider
+        return provider is not None and provider.stage_observer is not None
+
+    async def _handle_plain(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``handle`` for a direct endpoint with no parameters: its result is the response
+        (the non-stream responders read nothing from the request)."""
+        direct = self._direct
+        if direct is None or self._observed():  # timed stages take the full pipeline
+            await APIRoute.handle(self, scope, receive, send)
+            return
+        response = self._respond(await direct.call(), _DIRECT_CTX, None)  # type: ignore[arg-type]
+        await response(scope, receive, send)
+
+    async def _handle_direct(self, scope: Scope, receive: Receive, send: Send) -> None:
         """``handle`` for an endpoint with nothing to inject or tear down (see EndpointPlan.direct).
 
         The responders only read the sub-response and background tasks of the
         solve context, which such an endpoint cannot have: they get _DIRECT_CTX.
         """
+        direct = self._direct
+        validator = direct.validator if direct is not None else None
+        if direct is None or validator is None or self._observed():  # timed stages take the full pipeline
+            await APIRoute.handle(self, scope, receive, send)
+            return
         request = Request(scope, receive, send, max_body_size=self._body_limit)
         try:
             if validator.needs_body:

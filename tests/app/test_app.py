@@ -329,6 +329,24 @@ def test_stage_observer_sees_every_stage_of_a_request() -> None:
     assert {route for route, _ in seen} == {"POST /items"}
 
 
+def test_stage_observer_sees_an_endpoint_without_parameters_too() -> None:
+    seen: list[str] = []
+
+    class Observer:
+        def on_stage(self, route: str, stage: str, seconds: float) -> None:
+            seen.append(stage)
+
+    app = App(stage_observer=Observer())
+
+    @app.get("/ping")
+    async def ping() -> dict[str, bool]:
+        return {"ok": True}
+
+    response = TestClient(app).get("/ping")
+    assert response.json() == {"ok": True}
+    assert seen == ["dependencies", "endpoint", "serialize"]  # no parameters: no "parse" stage
+
+
 def test_bare_endpoints_keep_every_behaviour_of_the_full_pipeline() -> None:
     """Endpoints with nothing to inject take a shorter lane; what users see is the same."""
     seen: list[str] = []
