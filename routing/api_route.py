@@ -214,8 +214,9 @@ class APIRoute(BaseRoute):
             self.plan.direct if self._timeouts is None and not self.plan.is_generator_endpoint else None
         )
         # PERF: the router calls ``route.handle``; a direct endpoint gets its lane
-        # as that attribute, so a request makes no dispatching coroutine first.
-        if self._direct is not None:
+        # as that attribute, so a request makes no dispatching coroutine first
+        # (not when a subclass overrides ``handle``: its own must run).
+        if self._direct is not None and type(self).handle is APIRoute.handle:
             lane = self._handle_plain if self._direct.validator is None else self._handle_direct
             self.handle = lane  # type: ignore[method-assign]
 

@@ -518,3 +518,24 @@ def test_client_disconnect_while_reading_the_body_is_quiet() -> None:
 
     anyio.run(main)
     assert sent == []
+
+
+def test_a_route_class_that_overrides_handle_keeps_its_handle() -> None:
+    from ferrule.routing import APIRoute
+
+    calls: list[str] = []
+
+    class CountingRoute(APIRoute):
+        async def handle(self, scope: Any, receive: Any, send: Any) -> None:
+            calls.append(scope["path"])
+            await super().handle(scope, receive, send)
+
+    app = App()
+    app.router.route_class = CountingRoute
+
+    @app.get("/plain")
+    async def plain() -> dict[str, bool]:  # a direct endpoint: it would get a lane
+        return {"ok": True}
+
+    assert TestClient(app).get("/plain").json() == {"ok": True}
+    assert calls == ["/plain"]
