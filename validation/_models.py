@@ -68,13 +68,15 @@ class GroupValidator:
     filled in. Raises pydantic's ``ValidationError``.
     """
 
-    __slots__ = ("model", "validate", "keys")
+    __slots__ = ("model", "validate", "keys", "present")
 
     def __init__(self, model: type[BaseModel], keys: dict[str, str]) -> None:
         self.model = model
         # Field name -> input key: pydantic reports an invalid *default* at the
         # field's name, not its alias.
         self.keys = keys
+        self.present: Callable[[Any], Any] | None | bool = False
+        """``present_value_validator``'s result, cached (False: not built yet)."""
         fields_validator = _fields_validator(model)
         if fields_validator is not None:
             self.validate: Callable[[Any], Any] = functools.partial(
@@ -98,8 +100,17 @@ def present_value_validator(group: GroupValidator) -> Callable[[Any], Any] | Non
     ``body``, ``error422``) validates the decoded body with it directly: no
     input dict, no result tuple, one nesting level less in error locations.
     Returns ``None`` when the schema has a shape this does not know (then the
-    group validator is used as before).
+    group validator is used as before). Built once per group: groups are shared
+    between endpoints that validate identically (``build_group``).
     """
+    cached = group.present
+    if cached is not False:
+        return cached  # type: ignore[return-value]
+    group.present = built = _present_value_validator(group)
+    return built
+
+
+def _present_value_validator(group: GroupValidator) -> Callable[[Any], Any] | None:
     found = _fields_schema(group.model)
     if found is None:
         return None

@@ -81,3 +81,18 @@ def test_response_adapters_are_shared_for_plain_types_only() -> None:
     assert true.json_schema() == {"const": True, "type": "boolean"}
     # A string annotation means whatever its module says: never shared.
     assert compile_response("int").type_adapter is not compile_response("int").type_adapter  # type: ignore[union-attr]
+
+
+class Payload(BaseModel):
+    name: str
+
+
+def test_endpoints_with_the_same_whole_body_share_its_validator() -> None:
+    def first(item: Payload) -> None: ...
+
+    def second(item: Payload) -> None: ...
+
+    a, b = (compile_endpoint(endpoint)._body for endpoint in (first, second))
+    assert a is not None and b is not None
+    assert a.group is b.group
+    assert a._present is not None and a._present is b._present  # built once per group
