@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from .api_route import APIRoute
 
-__all__ = ["Responder", "compile_responder"]
+__all__ = ["Responder", "compile_responder", "merge_sub_response"]
 
 Responder = Callable[[Any, "SolveContext", Request], Response]
 """Result -> response. Plain functions: nothing in them waits (PERF: no coroutine per request)."""
@@ -56,7 +56,7 @@ def _sub_status(sub: Response, default: int) -> tuple[int, bool]:
     return code, status_has_no_body(code)
 
 
-def _merge_sub_response(raw: list[tuple[bytes, bytes]], sub: Response) -> None:
+def merge_sub_response(raw: list[tuple[bytes, bytes]], sub: Response) -> None:
     """Add the headers an injected ``Response`` parameter set (all but Content-Length)."""
     raw.extend(pair for pair in sub.raw_headers if pair[0] != b"content-length")
 
@@ -94,7 +94,7 @@ def compile_responder(route: APIRoute) -> Responder:
                 body = to_bytes(result)
                 raw = [(b"content-length", str(len(body)).encode("ascii")), JSON_CONTENT_TYPE]
             if sub is not None:
-                _merge_sub_response(raw, sub)
+                merge_sub_response(raw, sub)
             return JSONResponse.prerendered(body, code, raw, ctx.background)
 
         return respond_json
@@ -117,7 +117,7 @@ def compile_responder(route: APIRoute) -> Responder:
             response.body = b""
             response.raw_headers[:] = [p for p in response.raw_headers if p[0] != b"content-length"]
         if sub is not None:
-            _merge_sub_response(response.raw_headers, sub)
+            merge_sub_response(response.raw_headers, sub)
         if response.background is None:
             response.background = ctx.background
         return response
@@ -153,11 +153,11 @@ def _compile_text_responder(
                 body = content.encode(charset)
                 raw = [(b"content-length", str(len(body)).encode("ascii")), type_header]
             if sub is not None:
-                _merge_sub_response(raw, sub)
+                merge_sub_response(raw, sub)
             return response_class.prerendered(body, code, raw, ctx.background)
         response = response_class(content, status_code=code)
         if sub is not None:
-            _merge_sub_response(response.raw_headers, sub)
+            merge_sub_response(response.raw_headers, sub)
         response.status_code = code
         response.background = ctx.background
         return response

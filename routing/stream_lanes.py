@@ -24,12 +24,12 @@ from ferrule.streaming import EventSourceResponse, JSONLinesResponse, ServerSent
 from ferrule.validation.serialize import compile_response
 
 from .options import resolve_default
+from .responder import Responder, merge_sub_response
 
 if TYPE_CHECKING:
     from ferrule.di import SolveContext
 
     from .api_route import APIRoute
-    from .responder import Responder
 
 __all__ = ["compile_stream_responder", "stream_item_type"]
 
@@ -82,7 +82,7 @@ def compile_stream_responder(route: APIRoute) -> Responder:
         if sub is not None:
             if sub.status_code:
                 response.status_code = sub.status_code
-            response.raw_headers.extend(p for p in sub.raw_headers if p[0] != b"content-length")
+            merge_sub_response(response.raw_headers, sub)
         return response
 
     if isinstance(response_class, type) and issubclass(response_class, EventSourceResponse):

@@ -539,3 +539,29 @@ def test_a_route_class_that_overrides_handle_keeps_its_handle() -> None:
 
     assert TestClient(app).get("/plain").json() == {"ok": True}
     assert calls == ["/plain"]
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "sse"])
+def test_a_stream_endpoint_takes_status_and_headers_from_a_response_parameter(kind: str) -> None:
+    from ferrule.sse import EventSourceResponse
+
+    app = App()
+    options: dict[str, Any] = {"response_class": EventSourceResponse} if kind == "sse" else {}
+
+    # (A generator's body runs while the response streams: the Response
+    # parameter is set before, by a dependency.)
+    def tag(response: Response) -> None:
+        response.status_code = 201
+        response.headers["x-stream"] = "set"
+        response.headers["content-length"] = "999"  # a stream has no length: dropped
+
+    @app.get("/stream", dependencies=[Depends(tag)], **options)
+    async def stream() -> AsyncIterator[int]:
+        for i in range(3):
+            yield i
+
+    result = TestClient(app).get("/stream")
+    assert result.status_code == 201
+    assert result.headers["x-stream"] == "set"
+    assert "content-length" not in result.headers
+    assert result.text.count("0") == 1 and "2" in result.text
