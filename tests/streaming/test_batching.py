@@ -226,7 +226,7 @@ async def test_nothing_is_held_back_while_the_generator_waits(long_time_slice: N
     assert client.chunks == [b"ab", b"c"]
 
 
-async def test_batches_are_capped() -> None:
+async def test_batches_are_capped(long_time_slice: None) -> None:
     async def gen() -> AsyncIterator[bytes]:
         for _ in range(200):
             yield b"x" * 1024
@@ -235,8 +235,9 @@ async def test_batches_are_capped() -> None:
     await StreamingResponse(gen())(http_scope(), client.receive, client.send)
     assert b"".join(client.chunks) == b"x" * 1024 * 200
     cap = response_module.BATCH_BYTES
-    assert len(client.chunks) >= 200 * 1024 // cap
-    assert all(len(chunk) <= cap for chunk in client.chunks)
+    # Full batches of exactly the cap (1 KiB chunks), then the rest: not 200 messages.
+    full, rest = divmod(200 * 1024, cap)
+    assert [len(chunk) for chunk in client.chunks] == [cap] * full + ([rest] if rest else [])
 
 
 @pytest.mark.parametrize("on_error", ["end", "raise"])
