@@ -565,3 +565,76 @@ def test_a_stream_endpoint_takes_status_and_headers_from_a_response_parameter(ki
     assert result.headers["x-stream"] == "set"
     assert "content-length" not in result.headers
     assert result.text.count("0") == 1 and "2" in result.text
+
+
+class TaggedJSON(JSONResponse):
+    """A response class of the app's own: the responder's general lane."""
+
+    media_type = "application/vnd.tagged+json"
+
+
+def test_a_custom_response_class_gets_status_headers_and_no_body_rules() -> None:
+    app = App()
+
+    @app.get("/created", response_class=TaggedJSON, status_code=201)
+    async def created(response: Response) -> dict[str, int]:
+        response.headers["x-extra"] = "1"
+        return {"a": 1}
+
+    @app.get("/accepted", response_class=TaggedJSON)
+    async def accepted(response: Response) -> dict[str, int]:
+        response.status_code = 202  # a Response parameter's status wins
+        return {"b": 2}
+
+    @app.get("/empty", response_class=TaggedJSON, status_code=204)
+    async def empty() -> None:
+        return None
+
+    @app.get("/plain", response_class=TaggedJSON)
+    async def plain() -> list[int]:
+        return [1, 2]
+
+    client = TestClient(app)
+    assert (client.get("/plain").status_code, client.get("/plain").json()) == (200, [1, 2])
+    first = client.get("/created")
+    assert (first.status_code, first.json(), first.headers["x-extra"]) == (201, {"a": 1}, "1")
+    assert first.headers["content-type"] == "application/vnd.tagged+json"
+    second = client.get("/accepted")
+    assert (second.status_code, second.json()) == (202, {"b": 2})
+    third = client.get("/empty")
+    assert third.status_code == 204 and third.content == b""
+    assert "content-length" not in third.headers
+
+
+def test_the_text_lane_takes_a_response_parameter_and_none() -> None:
+    app = App()
+
+    @app.get("/tagged", response_class=PlainTextResponse)
+    async def tagged(response: Response) -> str:
+        response.status_code = 203
+        response.headers["x-t"] = "y"
+        return "hi"
+
+    @app.get("/nothing", response_class=PlainTextResponse)
+    async def nothing() -> None:
+        return None
+
+    client = TestClient(app)
+    tagged_response = client.get("/tagged")
+    assert (tagged_response.status_code, tagged_response.text, tagged_response.headers["x-t"]) == (203, "hi", "y")
+    nothing_response = client.get("/nothing")
+    assert (nothing_response.status_code, nothing_response.content) == (200, b"")
+
+
+def test_a_returned_response_gets_the_injected_background_tasks() -> None:
+    app = App()
+    ran: list[str] = []
+
+    @app.get("/raw")
+    async def raw(tasks: BackgroundTasks) -> Response:
+        tasks.add_task(ran.append, "after")
+        return Response("raw", media_type="text/plain", headers={"x-own": "kept"})
+
+    response = TestClient(app).get("/raw")
+    assert (response.text, response.headers["x-own"]) == ("raw", "kept")
+    assert ran == ["after"]
