@@ -28,18 +28,18 @@ T = TypeVar("T")
 
 
 class LazyExitStack:
-    """``AsyncExitStack``'s push methods, with the stack made on first use.
+    """``AsyncExitStack``'s push methods, with the stack made on first use."""
 
-    Attributes:
-        used: something was pushed (``aexit`` has work to do).
-    """
-
-    __slots__ = ("stack", "_first", "used")
+    __slots__ = ("stack", "_first")
 
     def __init__(self) -> None:
         self.stack: AsyncExitStack | None = None
         self._first: Callable[..., Awaitable[Any]] | None = None
-        self.used = False
+
+    @property
+    def used(self) -> bool:
+        """Something was pushed and not unwound yet (``aexit`` has work to do)."""
+        return self.stack is not None or self._first is not None
 
     def _real(self) -> AsyncExitStack:
         stack = self.stack
@@ -49,7 +49,6 @@ class LazyExitStack:
             if first is not None:
                 self._first = None
                 stack.push_async_exit(first)
-            self.used = True
         return stack
 
     def enter_context(self, cm: AbstractContextManager[T]) -> T:
@@ -62,9 +61,8 @@ class LazyExitStack:
         return self._real().push(exit)
 
     def push_async_exit(self, exit: Any) -> Any:  # noqa: A002 - AsyncExitStack's name
-        if not self.used and callable(exit) and not hasattr(exit, "__aexit__"):
+        if self.stack is None and self._first is None and callable(exit) and not hasattr(exit, "__aexit__"):
             self._first = exit
-            self.used = True
             return exit
         return self._real().push_async_exit(exit)
 
