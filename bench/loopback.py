@@ -3,7 +3,7 @@
 For each server x framework x scenario:
 1. a child process builds the app and serves it on a free 127.0.0.1 port:
    uvicorn (httptools + uvloop, access log off) or ferrule's own server
-   (`ferrule.asgi_core.server.serve.serve`, uvloop via anyio, access log off);
+   (`ferrule.server.serve.serve`, uvloop via anyio, access log off);
 2. this process waits until the port accepts, warms the server up with a
    tenth of the requests (not counted), then runs the load generator
    (`bench.loadgen`): keep-alive connections, a fixed request count, a time cap;
@@ -61,7 +61,7 @@ def server_available(server: str) -> str | None:
         if server.startswith("uvicorn"):
             import uvicorn  # noqa: F401
         else:
-            from ferrule.asgi_core.server import serve  # noqa: F401
+            from ferrule.server import serve  # noqa: F401
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"[:160]
     return None
@@ -90,8 +90,8 @@ def _serve(server: str, framework: str, scenario: Scenario, port: int) -> None:
         return
     import anyio
 
-    from ferrule.asgi_core.server.config import ServerConfig
-    from ferrule.asgi_core.server.serve import serve
+    from ferrule.server.config import ServerConfig
+    from ferrule.server.serve import serve
 
     config = ServerConfig(host="127.0.0.1", port=port, access_log=False, log_level="warning")
     try:

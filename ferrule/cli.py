@@ -17,9 +17,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from ferrule.asgi_core.server import AppImportError, ServerConfigError, import_app
-from ferrule.asgi_core.server import run as server_run
-from ferrule.asgi_core.server.config import DEFAULT_HOST, DEFAULT_PORT, LOG_LEVELS
+from ferrule.server import AppImportError, ServerConfigError, import_app
+from ferrule.server import run as server_run
+from ferrule.server.config import DEFAULT_HOST, DEFAULT_PORT, LOG_LEVELS
 
 __all__ = ["build_parser", "main"]
 
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The keyword options `run` passes to `ferrule.asgi_core.server.run`."""
+    """The keyword options `run` passes to `ferrule.server.run`."""
     options: dict[str, Any] = {
         "host": args.host,
         "port": args.port,

@@ -1,6 +1,8 @@
 """The layering rule of ARCHITECTURE.md, checked by walking every module's imports.
 
 ferrule -> routing -> di -> validation -> asgi_core; streaming -> asgi_core.
+The tools built on the request layer (ferrule.server, ferrule.testclient) speak
+ASGI to any app: they import asgi_core only, never routing or the facade.
 A lower area never imports a higher one, not even under TYPE_CHECKING, and
 asgi_core never imports pydantic (pydantic_core's to_json/from_json are allowed).
 """
@@ -14,6 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 AREAS = ("asgi_core", "routing", "di", "validation", "streaming")
+# tools: packages inside ferrule/ that are checked like areas (name -> folder)
+TOOLS = {"server": ROOT / "ferrule" / "server", "testclient": ROOT / "ferrule" / "testclient"}
 
 # area -> the ferrule areas it may import (itself always allowed)
 ALLOWED: dict[str, set[str]] = {
@@ -22,8 +26,10 @@ ALLOWED: dict[str, set[str]] = {
     "validation": {"asgi_core"},
     "di": {"validation", "asgi_core"},
     "routing": {"di", "validation", "asgi_core", "streaming"},
+    "server": {"asgi_core"},
+    "testclient": {"asgi_core"},
 }
-NO_PYDANTIC = {"asgi_core"}
+NO_PYDANTIC = {"asgi_core", "server", "testclient"}
 MAX_MODULE_LINES = 600
 
 
@@ -32,6 +38,9 @@ def _modules() -> list[tuple[str, Path]]:
     for area in AREAS:
         for path in sorted((ROOT / area).rglob("*.py")):
             found.append((area, path))
+    for tool, folder in TOOLS.items():
+        for path in sorted(folder.rglob("*.py")):
+            found.append((tool, path))
     return found
 
 

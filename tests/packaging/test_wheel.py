@@ -37,7 +37,8 @@ def test_areas_are_subpackages_with_py_typed(wheel: Path) -> None:
     assert "ferrule/py.typed" in names
     for area in ("asgi_core", "routing", "di", "validation", "streaming"):
         assert f"ferrule/{area}/__init__.py" in names, area
-    assert "ferrule/asgi_core/server/__init__.py" in names
+    assert "ferrule/server/__init__.py" in names
+    assert "ferrule/testclient/__init__.py" in names
 
 
 def test_every_source_module_is_in_the_wheel(wheel: Path) -> None:

@@ -24,7 +24,7 @@ import pytest
 
 from ferrule import App, Body, Depends, File, Request, UploadFile
 from ferrule.asgi_core.exceptions import ClientDisconnect
-from ferrule.asgi_core.testclient import LifespanError
+from ferrule.testclient import LifespanError
 from ferrule.responses import StreamingResponse
 from ferrule.sse import EventSourceResponse
 from ferrule.testclient import TestClient

@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ferrule import App, HTTPException, Request, Response
-from ferrule.asgi_core.server import ServerConfig, serve
-from ferrule.asgi_core.server.accesslog import escape, format_access_line
+from ferrule.server import ServerConfig, serve
+from ferrule.server.accesslog import escape, format_access_line
 from ferrule.asgi_core.types import Receive, Scope, Send
 from ferrule.responses import FileResponse, RedirectResponse, StreamingResponse
 from sec_driver import drive

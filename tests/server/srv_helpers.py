@@ -26,7 +26,7 @@ from typing import Any
 import anyio
 import anyio.abc
 
-from ferrule.asgi_core.server import ServerConfig, serve
+from ferrule.server import ServerConfig, serve
 from ferrule.asgi_core.types import ASGIApp
 
 READ_TIMEOUT = 5.0

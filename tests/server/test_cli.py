@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from ferrule import cli
-from ferrule.asgi_core.server import AppImportError, import_app
-from ferrule.asgi_core.server.serve import run
+from ferrule.server import AppImportError, import_app
+from ferrule.server.serve import run
 
 from srv_helpers import ServerProcess, get
 

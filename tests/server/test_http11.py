@@ -8,8 +8,8 @@ from typing import Any
 import anyio
 import pytest
 
-from ferrule.asgi_core.server import ClientDisconnected
-from ferrule.asgi_core.server.accesslog import escape, format_access_line
+from ferrule.server import ClientDisconnected
+from ferrule.server.accesslog import escape, format_access_line
 from ferrule.asgi_core.types import Message, Receive, Scope, Send
 
 from srv_helpers import RawClient, request, running

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from ferrule.asgi_core.server.reload import changed_files, child_command, snapshot
+from ferrule.server.reload import changed_files, child_command, snapshot
 
 from srv_helpers import ServerProcess, get
 
@@ -40,7 +40,7 @@ def test_changed_files_reports_edits_additions_and_removals(tmp_path: Path) -> N
 
 def test_child_command_runs_the_same_options_without_reload() -> None:
     command = child_command("main:app", {"reload": True, "reload_dirs": ["."], "reload_interval": 0.1, "port": 0})
-    assert command[:3] == [sys.executable, "-m", "ferrule.asgi_core.server"]
+    assert command[:3] == [sys.executable, "-m", "ferrule.server"]
     assert json.loads(command[3]) == {"app": "main:app", "options": {"port": 0}}
 
 

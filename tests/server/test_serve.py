@@ -8,7 +8,7 @@ from typing import Any
 import anyio
 import pytest
 
-from ferrule.asgi_core.server import LifespanFailure, ServerConfig, ServerConfigError, serve
+from ferrule.server import LifespanFailure, ServerConfig, ServerConfigError, serve
 from ferrule.asgi_core.types import Message, Receive, Scope, Send
 
 from srv_helpers import RawClient, request, running

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ferrule.asgi_core.server.websocket_codec import (
+from ferrule.server.websocket_codec import (
     BytesMessage,
     CloseReceived,
     Frame,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from ferrule.asgi_core.server import ClientDisconnected
+from ferrule.server import ClientDisconnected
 from ferrule.asgi_core.types import ASGIApp, Message, Receive, Scope, Send
 
 from srv_helpers import WS_ACCEPT, WSClient, request, running, ws_frame

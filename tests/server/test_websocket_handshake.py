@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ferrule.asgi_core.server.websocket_handshake import (
+from ferrule.server.websocket_handshake import (
     HandshakeError,
     accept_key,
     accept_response,

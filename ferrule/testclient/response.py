@@ -25,10 +25,10 @@ from collections.abc import AsyncGenerator, Iterator
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from ._testclient_cookies import Cookies
-from ._testclient_request import ClientRequest
-from .headers import Headers
-from .url import URL
+from .cookies import Cookies
+from .request import ClientRequest
+from ferrule.asgi_core.headers import Headers
+from ferrule.asgi_core.url import URL
 
 if TYPE_CHECKING:
     from anyio.from_thread import BlockingPortal

@@ -1,7 +1,7 @@
-"""Worker entry point used by the reloader: `python -m ferrule.asgi_core.server '<json>'`.
+"""Worker entry point used by the reloader: `python -m ferrule.server '<json>'`.
 
 The JSON object is {"app": "module:attr", "options": {...run() options...}}.
-Not a public interface: use `ferrule run` or `ferrule.asgi_core.server.run`.
+Not a public interface: use `ferrule run` or `ferrule.server.run`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from .serve import run
 
 def main(argv: list[str]) -> None:
     if len(argv) != 1:
-        raise SystemExit("usage: python -m ferrule.asgi_core.server '<json>' (internal; use 'ferrule run')")
+        raise SystemExit("usage: python -m ferrule.server '<json>' (internal; use 'ferrule run')")
     spec = json.loads(argv[0])
     try:
         run(spec["app"], **spec["options"])

@@ -29,8 +29,8 @@ from pathlib import PurePath
 from typing import IO, Any, Union
 from urllib.parse import quote, urlencode
 
-from .headers import Headers, check_header
-from .url import URL, QueryParams, quote_path
+from ferrule.asgi_core.headers import Headers, check_header
+from ferrule.asgi_core.url import URL, QueryParams, quote_path
 
 __all__ = ["ClientRequest", "build_request", "encode_multipart"]
 

@@ -8,7 +8,7 @@ from typing import Any
 import anyio
 import pytest
 
-from ferrule.asgi_core.server.lifespan import Lifespan, LifespanFailure
+from ferrule.server.lifespan import Lifespan, LifespanFailure
 from ferrule.asgi_core.types import ASGIApp, Message, Receive, Scope, Send
 
 pytestmark = pytest.mark.anyio

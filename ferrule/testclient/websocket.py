@@ -31,9 +31,9 @@ import anyio
 from anyio.from_thread import BlockingPortal
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from .headers import Headers
-from .types import ASGIApp, Message
-from .websocket import WebSocketDisconnect
+from ferrule.asgi_core.headers import Headers
+from ferrule.asgi_core.types import ASGIApp, Message
+from ferrule.asgi_core.websocket import WebSocketDisconnect
 
 __all__ = ["WebSocketDenialResponse", "WebSocketTestSession"]
 

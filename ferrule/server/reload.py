@@ -1,7 +1,7 @@
 """`--reload`: a parent process restarts the server process when a `.py` file changes.
 
 Theory of operation: the parent never imports the app. It starts a child
-(`python -m ferrule.asgi_core.server <json>`, which calls `run()` without
+(`python -m ferrule.server <json>`, which calls `run()` without
 reload), then polls the modification times of every `.py` file under the
 watched directories (`os.stat`, no extra dependency). On a change it stops the
 child with SIGTERM (graceful shutdown; SIGKILL after a grace period) and
@@ -55,7 +55,7 @@ def child_command(import_string: str, options: dict[str, Any]) -> list[str]:
     """The command line of one server process (the same options, without reload)."""
     child_options = {k: v for k, v in options.items() if k not in {"reload", "reload_dirs", "reload_interval"}}
     payload = json.dumps({"app": import_string, "options": child_options})
-    return [sys.executable, "-m", "ferrule.asgi_core.server", payload]
+    return [sys.executable, "-m", "ferrule.server", payload]
 
 
 def _stop(child: subprocess.Popen[bytes], grace: float) -> None:

@@ -28,8 +28,8 @@ from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import Union
 
-from .cookies import quote_cookie_value, unquote_cookie_value
-from .url import URL
+from ferrule.asgi_core.cookies import quote_cookie_value, unquote_cookie_value
+from ferrule.asgi_core.url import URL
 
 __all__ = ["Cookies", "CookiesInput"]
 

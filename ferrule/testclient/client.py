@@ -37,8 +37,8 @@ from urllib.parse import urljoin
 import anyio
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from ._testclient_cookies import Cookies, CookiesInput
-from ._testclient_request import (
+from .cookies import Cookies, CookiesInput
+from .request import (
     ClientRequest,
     ContentInput,
     DataInput,
@@ -50,7 +50,7 @@ from ._testclient_request import (
     merge_headers,
     merge_url,
 )
-from ._testclient_response import (
+from .response import (
     ClientResponse,
     DecodingError,
     HTTPStatusError,
@@ -58,8 +58,8 @@ from ._testclient_response import (
     ResponseNotRead,
     StreamConsumed,
 )
-from ._testclient_websocket import WebSocketDenialResponse, WebSocketTestSession
-from ._testclient_transport import (
+from .websocket import WebSocketDenialResponse, WebSocketTestSession
+from .transport import (
     ASGIProtocolError,
     ClientDisconnectedError,
     HTTPExchange,
@@ -67,9 +67,9 @@ from ._testclient_transport import (
     LifespanManager,
     http_scope,
 )
-from .headers import Headers, MutableHeaders
-from .types import ASGIApp
-from .url import URL
+from ferrule.asgi_core.headers import Headers, MutableHeaders
+from ferrule.asgi_core.types import ASGIApp
+from ferrule.asgi_core.url import URL
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack

@@ -36,9 +36,9 @@ from typing import Any
 
 import anyio
 
-from ._testclient_request import ClientRequest
-from .types import ASGIApp, Message
-from .url import percent_decode
+from .request import ClientRequest
+from ferrule.asgi_core.types import ASGIApp, Message
+from ferrule.asgi_core.url import percent_decode
 
 __all__ = [
     "ASGIProtocolError",

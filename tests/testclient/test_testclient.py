@@ -1,4 +1,4 @@
-"""Tests for ferrule.asgi_core.testclient, against small raw ASGI apps."""
+"""Tests for ferrule.testclient, against small raw ASGI apps."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from ferrule.asgi_core.cookies import build_set_cookie
 from ferrule.asgi_core.headers import HeaderValueError
-from ferrule.asgi_core.testclient import (
+from ferrule.testclient import (
     ASGIProtocolError,
     AsyncTestClient,
     ClientDisconnectedError,
@@ -33,7 +33,7 @@ from ferrule.asgi_core.testclient import (
     TestClient,
     TooManyRedirects,
 )
-from ferrule.asgi_core._testclient_request import encode_multipart
+from ferrule.testclient.request import encode_multipart
 from ferrule.asgi_core.types import ASGIApp, Message, Receive, Scope, Send
 
 pytestmark = pytest.mark.anyio
@@ -942,7 +942,7 @@ def test_sync_stream_refuses_async_readers() -> None:
 
 
 def test_app_ignoring_disconnect_is_cancelled_after_the_grace_period(monkeypatch: pytest.MonkeyPatch) -> None:
-    import ferrule.asgi_core.testclient as testclient_module
+    import ferrule.testclient.client as testclient_module
 
     monkeypatch.setattr(testclient_module, "DISCONNECT_GRACE_SECONDS", 0.05)
     seen: list[str] = []
