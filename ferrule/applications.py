@@ -36,6 +36,7 @@ from ferrule.asgi_core.types import ASGIApp, Receive, Scope, Send
 from ferrule.di import AppScope, DependencyOverrides
 from ferrule.routing import APIRoute, APIRouter, BaseRoute, Lifespan
 from ferrule.routing.options import Default, RouteOptions, generate_unique_id
+from ferrule.routing.router import RouteConflicts
 from ferrule.validation.errors import (
     RequestValidationError,
     WebSocketRequestValidationError,
@@ -67,7 +68,10 @@ class App:
     ``stage_observer`` (per-stage timing hook: ``on_stage(route, stage, seconds)``),
     ``max_worker_threads`` (limit for sync endpoints and dependencies; default anyio's 40),
     ``openapi_nullable_as_30``
-    (emit OpenAPI 3.0-style ``nullable`` for old code generators).
+    (emit OpenAPI 3.0-style ``nullable`` for old code generators),
+    ``route_conflicts`` (``"error"``, the default: two routes that match the same
+    paths and methods are a startup error; ``"warn"``: logged, and the route
+    registered first wins, as in FastAPI).
     """
 
     def __init__(
@@ -117,6 +121,7 @@ class App:
         stage_observer: Any = None,
         max_worker_threads: int | None = None,
         openapi_nullable_as_30: bool = False,
+        route_conflicts: RouteConflicts = "error",
         **extra: Any,
     ) -> None:
         self.debug = debug
@@ -171,6 +176,7 @@ class App:
             sse_ping_interval=sse_ping_interval,
             body_timeout=body_timeout,
             response_timeout=response_timeout,
+            route_conflicts=route_conflicts,
         )
         self.exception_handlers: dict[Any, ExceptionHandler] = {
             HTTPException: _default_http_handler(),

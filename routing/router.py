@@ -11,7 +11,11 @@ minus ``root_path``), then
   toggled matches, a 307 redirect there; else 404.
 
 Routes are inserted into the tree when added, so a conflict is an error at
-the ``@router.get(...)`` line, not at the first request. Code that appends to
+the ``@router.get(...)`` line, not at the first request. With
+``route_conflicts="warn"`` (opt-in, for apps ported from FastAPI that shadow a
+route by accident) a conflict is logged on the ``ferrule.routing`` logger
+naming both declarations, and the route registered first keeps the clashing
+methods, as in FastAPI; the later route still gets the methods nobody else has. Code that appends to
 ``router.routes`` directly is noticed (the count differs) and the tree is
 rebuilt before the next request.
 """
@@ -20,7 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from enum import Enum
-from typing import Any, TypeVar
+import logging
+from typing import Any, Literal, TypeVar
 
 from typing_extensions import Unpack
 
@@ -33,7 +38,7 @@ from ferrule.asgi_core.websocket import WebSocket
 from ferrule.di import AppScope
 
 from .api_route import APIRoute, APIWebSocketRoute, is_routable_path
-from .errors import RouteConfigError
+from .errors import RouteConfigError, RouteConflictError
 from .lifespan import Lifespan, handle_lifespan, legacy_lifespan, merge_lifespans
 from .options import Default, DefaultPlaceholder, RouteOptions, generate_unique_id
 from .routes import BaseRoute, Mount, NoMatchFound, Route, WebSocketRoute, get_route_path
@@ -44,6 +49,10 @@ __all__ = ["APIRouter", "Router"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 _WS = "WEBSOCKET"
+
+_log = logging.getLogger("ferrule.routing")
+
+RouteConflicts = Literal["error", "warn"]
 
 
 def _tree_methods(route: BaseRoute) -> set[str] | None:
@@ -62,6 +71,8 @@ class Router:
         lifespan: ``lifespan(app)`` async context manager factory.
         on_startup: legacy startup handlers.
         on_shutdown: legacy shutdown handlers.
+        route_conflicts: ``"error"`` (default): a conflict raises ``RouteConflictError``;
+            ``"warn"``: it is logged and the route registered first wins (FastAPI's behaviour).
     """
 
     def __init__(
@@ -72,7 +83,11 @@ class Router:
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
         lifespan: Lifespan | None = None,
+        route_conflicts: RouteConflicts = "error",
     ) -> None:
+        if route_conflicts not in ("error", "warn"):
+            raise ValueError(f"route_conflicts must be 'error' or 'warn', not {route_conflicts!r}")
+        self.route_conflicts: RouteConflicts = route_conflicts
         self.routes: list[BaseRoute] = []
         self.redirect_slashes = redirect_slashes
         self.default = default
@@ -96,13 +111,7 @@ class Router:
             self.routes.append(route)
             self._tree_count = len(self.routes)
             return
-        self._tree.add(
-            route.template.source if not route.is_prefix else route.path or "/",
-            _tree_methods(route),
-            route,
-            owner=route.owner(),
-            prefix=route.is_prefix,
-        )
+        self._add_to_tree(self._tree, route)
         self.routes.append(route)
         self._tree_count = len(self.routes)
 
@@ -111,16 +120,34 @@ class Router:
         for route in self.routes:
             if not route.is_prefix and not is_routable_path(route.path):
                 continue
-            tree.add(
-                route.template.source if not route.is_prefix else route.path or "/",
-                _tree_methods(route),
-                route,
-                owner=route.owner(),
-                prefix=route.is_prefix,
-            )
+            self._add_to_tree(tree, route)
         self._tree = tree
         self._tree_count = len(self.routes)
         return tree
+
+    def _add_to_tree(self, tree: RouteTree[BaseRoute], route: BaseRoute) -> None:
+        template = route.template.source if not route.is_prefix else route.path or "/"
+        methods = _tree_methods(route)
+        while True:
+            try:
+                tree.add(template, methods, route, owner=route.owner(), prefix=route.is_prefix)
+                return
+            except RouteConflictError as exc:
+                if self.route_conflicts != "warn":
+                    raise
+                # COMPAT(fastapi): the route registered first answers the shared methods.
+                said = "every method" if exc.methods is None else ", ".join(exc.methods)
+                _log.warning(
+                    "route conflict (route_conflicts='warn'): %s is declared by %s and by %s; "
+                    "the first one answers it, the second is shadowed there",
+                    f"{said} {exc.example_path}", exc.existing_owner, exc.new_owner,
+                )
+                if methods is None or exc.methods is None:
+                    return
+                shadowed = set(exc.methods) | ({"HEAD"} if "GET" in exc.methods else set())
+                methods = methods - shadowed
+                if not methods:
+                    return
 
     def add_route(
         self,
@@ -263,6 +290,7 @@ class APIRouter(Router):
         sse_ping_interval: float = Default(15.0),
         body_timeout: float | None = Default(None),
         response_timeout: float | None = Default(None),
+        route_conflicts: RouteConflicts = "error",
     ) -> None:
         super().__init__(
             routes=routes,
@@ -271,6 +299,7 @@ class APIRouter(Router):
             on_startup=on_startup,
             on_shutdown=on_shutdown,
             lifespan=lifespan,
+            route_conflicts=route_conflicts,
         )
         if prefix:
             _check_prefix(prefix)
