@@ -12,6 +12,7 @@ from .errors import DependencyCycleError as DependencyCycleError
 from .errors import DependencyError as DependencyError
 from .errors import DependencyRuntimeError as DependencyRuntimeError
 from .errors import DependencyScopeError as DependencyScopeError
+from .errors import FastAPIError as FastAPIError
 from .dependant import Argument as Argument
 from .dependant import Dependant as Dependant
 from .dependant import SecurityRequirement as SecurityRequirement
@@ -41,6 +42,7 @@ __all__ = [
     "DependencyScopeError",
     "Depends",
     "EndpointPlan",
+    "FastAPIError",
     "Security",
     "SecurityBase",
     "SecurityRequirement",

@@ -57,7 +57,7 @@ class Argument:
     """Where one parameter of a callable gets its value."""
 
     name: str
-    positional: bool  # passed positionally (keeps positional-only parameters working)
+    positional: bool  # positional-only: passed by position; every other parameter by keyword, as FastAPI does
     source: ParamField | Dependant | SpecialKind
 
 

@@ -31,6 +31,8 @@ __all__ = [
     "DependencyError",
     "DependencyRuntimeError",
     "DependencyScopeError",
+    "FastAPIError",
+    "SWALLOWED_MESSAGE",
     "describe_callable",
     "format_endpoint",
     "format_path",
@@ -135,8 +137,30 @@ class DependencyScopeError(DependencyError):
     """A dependency uses a value that does not live as long as it does."""
 
 
-class DependencyRuntimeError(RuntimeError):
+class FastAPIError(RuntimeError):
+    """FastAPI's generic error class (``fastapi.exceptions.FastAPIError``).
+
+    COMPAT(fastapi): code ported from FastAPI catches it; ferrule raises its
+    subclasses where FastAPI raises it.
+    """
+
+
+#: COMPAT(fastapi): FastAPI's message when a ``yield`` dependency swallowed an exception.
+SWALLOWED_MESSAGE = (
+    "Response not awaited. There's a high chance that the application code is raising an "
+    "exception and a dependency with yield has a block with a bare except, or a block with "
+    "except Exception, and is not raising the exception again. Read more about it in the "
+    "docs: https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/"
+    "#dependencies-with-yield-and-except"
+)
+
+
+class DependencyRuntimeError(FastAPIError):
     """A dependency broke the rules of ``yield`` dependencies during a request.
+
+    A ``FastAPIError`` (a ``RuntimeError``), as in FastAPI. Swallowing an
+    exception gives FastAPI's message (``SWALLOWED_MESSAGE``) followed by the
+    dependency's name and the exception it swallowed.
 
     Attributes:
         dependency: the name of the dependency at fault.
@@ -145,4 +169,3 @@ class DependencyRuntimeError(RuntimeError):
     def __init__(self, message: str, *, dependency: str) -> None:
         self.dependency = dependency
         super().__init__(message)
-

@@ -255,14 +255,14 @@ class _Builder:
                     parent_computed=computed_scope,
                 )
                 dependencies.append(sub)
-                arguments.append(Argument(param.name, param.positional, sub))
+                arguments.append(Argument(param.name, param.positional_only, sub))
             elif isinstance(source, SpecialKind):
                 self._check_special(source, param.name, frame)
-                arguments.append(Argument(param.name, param.positional, source))
+                arguments.append(Argument(param.name, param.positional_only, source))
             else:
                 field = self._request_param(param, owner, frame)
                 params.append(field)
-                arguments.append(Argument(param.name, param.positional, field))
+                arguments.append(Argument(param.name, param.positional_only, field))
         uses_scopes = (
             bool(own_scopes)
             or any(a.source is SpecialKind.SECURITY_SCOPES for a in arguments)

@@ -300,11 +300,11 @@ class EndpointPlan:
         endpoint = compiled.endpoint
         if endpoint.run is run_async:
             # PERF: the common async endpoint is awaited here, not through run_async.
-            if endpoint.keywords:
+            if endpoint.positional:
                 return await endpoint.call(
                     *[values[i] for i in endpoint.positional], **{n: values[i] for n, i in endpoint.keywords}
                 )
-            return await endpoint.call(*[values[i] for i in endpoint.positional])
+            return await endpoint.call(**{n: values[i] for n, i in endpoint.keywords})
         await endpoint.run(endpoint, values, ctx)
         return values[endpoint.out]
 

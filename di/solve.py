@@ -44,7 +44,7 @@ from ferrule.asgi_core.background import BackgroundTasks
 from ferrule.asgi_core.response import Response
 
 from ._scopes import new_cancel_scope, outside_cancel_scopes
-from .errors import DependencyRuntimeError
+from .errors import SWALLOWED_MESSAGE, DependencyRuntimeError
 from .markers import SecurityScopes
 
 if TYPE_CHECKING:
@@ -220,12 +220,14 @@ def _bind(step: Step, values: list[Any]) -> Callable[[], Any]:
 
 
 async def run_async(step: Step, values: list[Any], ctx: SolveContext) -> None:
-    if step.keywords:
+    # COMPAT(fastapi): arguments by keyword (decorators read kwargs["request"]);
+    # only positional-only parameters go by position.
+    if step.positional:
         values[step.out] = await step.call(
             *[values[i] for i in step.positional], **{n: values[i] for n, i in step.keywords}
         )
     else:
-        values[step.out] = await step.call(*[values[i] for i in step.positional])
+        values[step.out] = await step.call(**{n: values[i] for n, i in step.keywords})
 
 
 async def run_sync(step: Step, values: list[Any], ctx: SolveContext) -> None:
@@ -248,11 +250,12 @@ async def run_direct(step: Step, values: list[Any], ctx: SolveContext) -> None:
 
 
 def _swallowed(name: str, exc: BaseException) -> DependencyRuntimeError:
+    # COMPAT(fastapi): FastAPI's class (a FastAPIError) and wording for this
+    # mistake; then which dependency did it and what it swallowed.
     return DependencyRuntimeError(
-        f"dependency {name!r} caught an exception and did not re-raise it: "
-        f"{type(exc).__name__}: {exc}; the request cannot produce a response without "
-        "it, so re-raise it in the except block (a bare `raise`), or raise another "
-        "exception such as HTTPException",
+        f"{SWALLOWED_MESSAGE} (dependency {name!r} caught {type(exc).__name__}: {exc} "
+        "and did not re-raise it: add a bare `raise` in its except block, or raise "
+        "another exception such as HTTPException)",
         dependency=name,
     )
 

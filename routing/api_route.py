@@ -292,12 +292,13 @@ class APIRoute(BaseRoute):
                 values = await validator.validate(request)
             else:
                 values = validator.validate_params(request)
-            if direct.keywords:
+            # COMPAT(fastapi): by keyword; only positional-only parameters by position.
+            if direct.positional:
                 result = await direct.call(
                     *[values[i] for i in direct.positional], **{n: values[i] for n, i in direct.keywords}
                 )
             else:
-                result = await direct.call(*[values[i] for i in direct.positional])
+                result = await direct.call(**{n: values[i] for n, i in direct.keywords})
             response = self._respond(result, _DIRECT_CTX, request)
             await response(scope, receive, send)
         except RequestValidationError as exc:

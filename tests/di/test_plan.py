@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -250,6 +251,66 @@ async def test_generator_endpoints_are_returned_unstarted() -> None:
 
     plan = plan_for(coro)
     assert plan.is_async and not plan.is_generator_endpoint
+
+
+def _reads_kwargs(seen: list[dict[str, Any]]) -> Any:
+    """A decorator like slowapi's ``@limiter.limit``: it finds the request in ``kwargs``."""
+
+    def decorate(func: Any) -> Any:
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                assert not args, f"called positionally: {args!r}"
+                seen.append(dict(kwargs))
+                assert isinstance(kwargs["request"], Request)
+                return await func(*args, **kwargs)
+
+            return async_wrapper
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            assert not args, f"called positionally: {args!r}"
+            seen.append(dict(kwargs))
+            assert isinstance(kwargs["request"], Request)
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+@pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
+async def test_endpoints_and_dependencies_are_called_by_keyword(sync: bool) -> None:
+    # COMPAT(fastapi): FastAPI calls every callable with keyword arguments.
+    seen: list[dict[str, Any]] = []
+
+    @_reads_kwargs(seen)
+    def sync_dep(request: Request, q: int) -> int:
+        return q + 1
+
+    @_reads_kwargs(seen)
+    async def async_dep(request: Request, d: int = Depends(sync_dep)) -> int:
+        return d * 10
+
+    @_reads_kwargs(seen)
+    def gen_dep(request: Request, d: int = Depends(async_dep)) -> Iterator[int]:
+        yield d + 1
+
+    @_reads_kwargs(seen)
+    async def endpoint(request: Request, g: int = Depends(gen_dep), response: Response = None) -> int:  # type: ignore[assignment]
+        return g
+
+    @_reads_kwargs(seen)
+    def sync_endpoint(request: Request, g: int = Depends(gen_dep), response: Response = None) -> int:  # type: ignore[assignment]
+        return g
+
+    result = await solve(plan_for(sync_endpoint if sync else endpoint), make_request(query=b"q=2"))
+    assert result == 31
+    assert [sorted(kwargs) for kwargs in seen] == [
+        ["q", "request"], ["d", "request"], ["d", "request"], ["g", "request", "response"]
+    ]
+    assert isinstance(seen[-1]["response"], Response)
 
 
 async def test_dependencies_with_params_do_not_run_when_validation_fails() -> None:
