@@ -40,8 +40,15 @@ def truncated_repr(value: object, limit: int = 80) -> str:
     return text
 
 
-class FerruleError(Exception):
-    """Base class of every configuration error ferrule raises at startup."""
+class FerruleError(AssertionError):
+    """Base class of every configuration error ferrule raises at startup.
+
+    COMPAT(fastapi): an ``AssertionError`` too. FastAPI refuses invalid
+    declarations (a bad prefix, a body on a 204, a misplaced parameter, ...)
+    with ``AssertionError``, and code and tests written against it catch that;
+    ferrule's errors name the culprit and the fix, and stay catchable that way.
+    They are raised explicitly, so ``python -O`` does not remove them.
+    """
 
 
 class HTTPException(Exception):

@@ -47,7 +47,7 @@ from .response import RedirectResponse, Response
 from .types import Receive, Scope, Send
 from .url import URL
 
-__all__ = ["StaticFiles"]
+__all__ = ["StaticFiles", "regular_file", "safe_segments", "split_safe_path"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -89,10 +89,21 @@ def split_safe_path(scope: Scope) -> list[str] | None:
     Raises:
         MalformedInputError: a control character in the path (400).
     """
-    path = relative_path(scope)
+    return safe_segments(relative_path(scope), scope.get("raw_path"))
+
+
+def safe_segments(path: str, raw_path: object = None) -> list[str] | None:
+    """``path`` (relative to a served directory) as segments, or None when unsafe.
+
+    The rules of this module's docstring, for any caller that serves files
+    below a directory (``StaticFiles``, ``routing.frontend``); ``raw_path`` is
+    the request's ``scope["raw_path"]`` when there is one.
+
+    Raises:
+        MalformedInputError: a control character in the path (400).
+    """
     if not _CONTROL.isdisjoint(path):
         raise MalformedInputError("invalid character in path")
-    raw_path = scope.get("raw_path")
     if isinstance(raw_path, bytes):
         lowered = raw_path.lower()
         if any(encoded in lowered for encoded in _ENCODED_SEPARATORS):
@@ -116,12 +127,16 @@ def split_safe_path(scope: Scope) -> list[str] | None:
     return segments
 
 
-def _regular(path: str) -> os.stat_result | None:
+def regular_file(path: str) -> os.stat_result | None:
+    """``os.stat(path)`` when it is a regular file (no directory, FIFO or device), else None."""
     try:
         result = os.stat(path)
     except (OSError, ValueError):
         return None
     return result if stat_module.S_ISREG(result.st_mode) else None
+
+
+_regular = regular_file
 
 
 class StaticFiles:

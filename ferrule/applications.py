@@ -16,10 +16,11 @@ shutdown runs in reverse. Its state reaches ``scope["state"]`` and so
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from anyio import CapacityLimiter
 from typing_extensions import Unpack
@@ -35,6 +36,7 @@ from ferrule.asgi_core.state import State
 from ferrule.asgi_core.types import ASGIApp, Receive, Scope, Send
 from ferrule.di import AppScope, DependencyOverrides
 from ferrule.routing import APIRoute, APIRouter, BaseRoute, Lifespan
+from ferrule.routing.frontend import Fallback
 from ferrule.routing.options import Default, RouteOptions, generate_unique_id
 from ferrule.routing.router import RouteConflicts
 from ferrule.validation.errors import (
@@ -374,6 +376,11 @@ class App:
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
         self.router.mount(path, app, name=name)
+
+    def frontend(self, path: str, *, directory: str | os.PathLike[str], fallback: Fallback = "auto",
+                 check_dir: bool | Literal["auto"] = "auto") -> None:
+        """Serve a built frontend below ``path`` after every route (see ``APIRouter.frontend``)."""
+        self.router.frontend(path, directory=directory, fallback=fallback, check_dir=check_dir)
 
     def include_router(self, router: APIRouter, *, prefix: str = "", tags: list[str | Enum] | None = None,
                        dependencies: Sequence[Any] | None = None,

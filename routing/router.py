@@ -39,6 +39,7 @@ from ferrule.di import AppScope
 
 from .api_route import APIRoute, APIWebSocketRoute, is_routable_path
 from .errors import RouteConfigError, RouteConflictError
+from .frontend import Fallback, FrontendRoute, PathLike, best_frontend, declare_frontend, join_frontend_paths
 from .lifespan import Lifespan, handle_lifespan, legacy_lifespan, merge_lifespans
 from .options import Default, DefaultPlaceholder, RouteOptions, generate_unique_id
 from .routes import BaseRoute, Mount, NoMatchFound, Route, WebSocketRoute, get_route_path
@@ -96,6 +97,8 @@ class Router:
         self.lifespan_context: Lifespan | None = lifespan
         self._tree: RouteTree[BaseRoute] = RouteTree()
         self._tree_count = 0
+        #: ``frontend()`` declarations: tried only after every route missed.
+        self.frontends: list[FrontendRoute] = []
         for route in routes or ():
             self.append_route(route)
 
@@ -245,6 +248,11 @@ class Router:
                 root = scope.get("root_path", "")
                 new_path = root + other if url.path.startswith(root) else other
                 await RedirectResponse(str(url.replace(path=new_path)))(scope, receive, send)
+                return
+        if self.frontends and scope["type"] == "http":
+            frontend = best_frontend(self.frontends, path)
+            if frontend is not None:
+                await frontend.handle(scope, receive, send)
                 return
         if self.default is not None:
             await self.default(scope, receive, send)
@@ -430,6 +438,39 @@ class APIRouter(Router):
 
         return decorator
 
+    def frontend(
+        self,
+        path: str,
+        *,
+        directory: PathLike,
+        fallback: Fallback = "auto",
+        check_dir: bool | Literal["auto"] = "auto",
+    ) -> None:
+        """Serve a built frontend (``npm run build`` output) below ``path``, after every route.
+
+        Args:
+            path: the URL prefix, e.g. ``"/"`` or ``"/app"`` (under this router's prefix).
+            directory: the build output, e.g. ``"dist"``.
+            fallback: for a missing file: ``"auto"`` (``404.html`` if present, else
+                ``index.html`` for browser navigation), ``"index.html"``, ``"404.html"`` or None.
+            check_dir: check at declaration that the directory exists (``"auto"``: except
+                when ``FERRULE_ENV``/``FASTAPI_ENV`` is ``development``).
+
+        Raises:
+            FrontendConfigError: a bad path or fallback, or a missing directory or fallback file.
+
+        See ``ferrule.routing.frontend`` for every rule.
+        """
+        files = declare_frontend(path, directory, fallback, check_dir)
+        self.frontends.append(
+            FrontendRoute(
+                join_frontend_paths(self.prefix, path if path == "/" else path.rstrip("/")),
+                files,
+                dependencies=self.dependencies,
+                dependency_overrides_provider=self.dependency_overrides_provider or self,
+            )
+        )
+
     def include_router(
         self,
         router: APIRouter,
@@ -517,6 +558,14 @@ class APIRouter(Router):
                 self.append_route(Mount(prefix + route.path, app=route.app, name=route.name))
             else:
                 raise TypeError(f"cannot include a route of type {type(route).__name__}")
+        for frontend in router.frontends:
+            self.frontends.append(
+                frontend.copy(
+                    prefix,
+                    [*self.dependencies, *(dependencies or [])],
+                    self.dependency_overrides_provider or self,
+                )
+            )
         self.on_startup.extend(router.on_startup)
         self.on_shutdown.extend(router.on_shutdown)
         self.lifespan_context = merge_lifespans(self.lifespan_context, router.lifespan_context)
