@@ -379,7 +379,21 @@ class App:
 
     def frontend(self, path: str, *, directory: str | os.PathLike[str], fallback: Fallback = "auto",
                  check_dir: bool | Literal["auto"] = "auto") -> None:
-        """Serve a built frontend below ``path`` after every route (see ``APIRouter.frontend``)."""
+        """Serve a built frontend (``npm run build`` output) below ``path``, after every route.
+
+        Args:
+            path: the URL prefix, e.g. ``"/"`` or ``"/app"``.
+            directory: the build output, e.g. ``"dist"``.
+            fallback: for a missing file: ``"auto"`` (``404.html`` if present, else
+                ``index.html`` for browser navigation), ``"index.html"``, ``"404.html"`` or None.
+            check_dir: check at declaration that the directory exists (``"auto"``: except
+                when ``FERRULE_ENV``/``FASTAPI_ENV`` is ``development``).
+
+        Raises:
+            FrontendConfigError: a bad path or fallback, or a missing directory or fallback file.
+
+        Every rule is in ``ferrule.routing.frontend``.
+        """
         self.router.frontend(path, directory=directory, fallback=fallback, check_dir=check_dir)
 
     def include_router(self, router: APIRouter, *, prefix: str = "", tags: list[str | Enum] | None = None,

@@ -438,38 +438,13 @@ class APIRouter(Router):
 
         return decorator
 
-    def frontend(
-        self,
-        path: str,
-        *,
-        directory: PathLike,
-        fallback: Fallback = "auto",
-        check_dir: bool | Literal["auto"] = "auto",
-    ) -> None:
-        """Serve a built frontend (``npm run build`` output) below ``path``, after every route.
-
-        Args:
-            path: the URL prefix, e.g. ``"/"`` or ``"/app"`` (under this router's prefix).
-            directory: the build output, e.g. ``"dist"``.
-            fallback: for a missing file: ``"auto"`` (``404.html`` if present, else
-                ``index.html`` for browser navigation), ``"index.html"``, ``"404.html"`` or None.
-            check_dir: check at declaration that the directory exists (``"auto"``: except
-                when ``FERRULE_ENV``/``FASTAPI_ENV`` is ``development``).
-
-        Raises:
-            FrontendConfigError: a bad path or fallback, or a missing directory or fallback file.
-
-        See ``ferrule.routing.frontend`` for every rule.
-        """
+    def frontend(self, path: str, *, directory: PathLike, fallback: Fallback = "auto",
+                 check_dir: bool | Literal["auto"] = "auto") -> None:
+        """Serve a built frontend (``dist/``) below ``path``, after every route: see ``routing.frontend``."""
         files = declare_frontend(path, directory, fallback, check_dir)
-        self.frontends.append(
-            FrontendRoute(
-                join_frontend_paths(self.prefix, path if path == "/" else path.rstrip("/")),
-                files,
-                dependencies=self.dependencies,
-                dependency_overrides_provider=self.dependency_overrides_provider or self,
-            )
-        )
+        provider = self.dependency_overrides_provider or self
+        self.frontends.append(FrontendRoute(join_frontend_paths(self.prefix, path), files,
+                                            dependencies=self.dependencies, dependency_overrides_provider=provider))
 
     def include_router(
         self,
@@ -558,14 +533,9 @@ class APIRouter(Router):
                 self.append_route(Mount(prefix + route.path, app=route.app, name=route.name))
             else:
                 raise TypeError(f"cannot include a route of type {type(route).__name__}")
-        for frontend in router.frontends:
-            self.frontends.append(
-                frontend.copy(
-                    prefix,
-                    [*self.dependencies, *(dependencies or [])],
-                    self.dependency_overrides_provider or self,
-                )
-            )
+        provider = self.dependency_overrides_provider or self
+        deps = [*self.dependencies, *(dependencies or [])]
+        self.frontends.extend(frontend.copy(prefix, deps, provider) for frontend in router.frontends)
         self.on_startup.extend(router.on_startup)
         self.on_shutdown.extend(router.on_shutdown)
         self.lifespan_context = merge_lifespans(self.lifespan_context, router.lifespan_context)
