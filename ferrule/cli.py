@@ -12,14 +12,16 @@ lifespan startup fails.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
-from collections.abc import Sequence
+import typing
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from ferrule.server import AppImportError, ServerConfigError, import_app
+from ferrule.server import AppImportError, ServerConfig, ServerConfigError, import_app
 from ferrule.server import run as server_run
-from ferrule.server.config import DEFAULT_HOST, DEFAULT_PORT, LOG_LEVELS
+from ferrule.server.config import ACCESS_LOG_FORMATS, DEFAULT_HOST, DEFAULT_PORT, LOG_LEVELS
 
 __all__ = ["build_parser", "main"]
 
@@ -53,12 +55,70 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--lifespan", default="auto", choices=("auto", "on", "off"), help="lifespan protocol (default: auto)"
     )
+    run.add_argument(
+        "--workers", type=int, default=argparse.SUPPRESS, metavar="N",
+        help="worker processes sharing the socket, restarted when they die (default: 1, no supervisor)",
+    )
+    _add_config_flags(run)
 
     routes = commands.add_parser("routes", help="print the app's route table")
     _add_app_arguments(routes)
     openapi = commands.add_parser("openapi", help="print the app's OpenAPI document as JSON")
     _add_app_arguments(openapi)
     return parser
+
+
+#: ServerConfig fields with a hand-written flag above (the rest get one generated from the field).
+_HAND_WRITTEN: typing.Final = frozenset({"host", "port", "root_path", "log_level", "access_log", "lifespan"})
+_CHOICES: typing.Final = {"access_log_format": ACCESS_LOG_FORMATS}
+_ALIASES: typing.Final = {"shutdown_timeout": ["--graceful-timeout"]}
+#: Optional limits that "0" / "none" turn off on the command line.
+_OFF_ALLOWED: typing.Final = frozenset({"ws_ping_interval", "ws_idle_timeout", "max_requests"})
+
+
+def _optional(convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        if text.strip().lower() in ("none", "off", "0"):
+            return None
+        return convert(text)
+
+    parse.__name__ = convert.__name__
+    return parse
+
+
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    """One `--name` flag per ServerConfig field, named after the field (underscores as dashes).
+
+    Flags are generated from the dataclass so that every limit is settable
+    from the command line under the name the Python API uses; only the flags
+    given reach `run()` (the rest keep ServerConfig's defaults).
+    """
+    hints = typing.get_type_hints(ServerConfig)
+    for field in dataclasses.fields(ServerConfig):
+        name = field.name
+        if name in _HAND_WRITTEN:
+            continue
+        flag = "--" + name.replace("_", "-")
+        hint = hints[name]
+        args = typing.get_args(hint)
+        optional = type(None) in args
+        base = next((a for a in args if a is not type(None)), hint) if optional else hint
+        doc = f"ServerConfig.{name} (default: {field.default!r})"
+        if base is bool:
+            parser.add_argument(flag, *_ALIASES.get(name, []), dest=name, action="store_true",
+                                default=argparse.SUPPRESS, help=doc)
+            continue
+        if typing.get_origin(base) is typing.Literal:
+            convert: Callable[[str], Any] = str
+            choices: Any = typing.get_args(base)
+        else:
+            convert = base if base in (int, float) else str
+            choices = _CHOICES.get(name)
+        if optional and name in _OFF_ALLOWED:
+            convert = _optional(convert)
+            doc += "; 0 or 'none' turns it off"
+        parser.add_argument(flag, *_ALIASES.get(name, []), dest=name, type=convert, choices=choices,
+                            default=argparse.SUPPRESS, metavar=name.upper() if choices is None else None, help=doc)
 
 
 def run_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -77,13 +137,15 @@ def run_options(args: argparse.Namespace) -> dict[str, Any]:
         options["reload"] = True
         if args.reload_dir:
             options["reload_dirs"] = args.reload_dir
+    generated = {f.name for f in dataclasses.fields(ServerConfig)} - _HAND_WRITTEN
+    options.update({k: v for k, v in vars(args).items() if k in generated or k == "workers"})
     return options
 
 
 def _command_run(args: argparse.Namespace) -> int:
     options = run_options(args)
-    if options.get("reload"):
-        server_run(args.app, **options)  # the worker process imports the app
+    if options.get("reload") or (options.get("workers") or 1) > 1:
+        server_run(args.app, **options)  # the worker processes import the app
         return 0
     app = import_app(args.app, factory=args.factory, app_dir=args.app_dir)
     server_run(app, **{k: v for k, v in options.items() if k not in ("factory", "app_dir")})

@@ -4,14 +4,21 @@ Rule: every value that came from the client is escaped before it reaches the
 log, so a request cannot forge log lines or terminal escapes (SECURITY: CWE-117).
 Control characters, DEL, bytes >= 0x80, `"` and `\\` become `\\xNN`; the
 line is plain ASCII whatever the client sent.
+
+Two formats: "common" (the record's message, `format_access_line`) and "json"
+(`AccessJSONFormatter`: one JSON object per line, ASCII-only, so the same rule
+holds). Each record carries the fields as `record.access`, so any handler can
+format them; `run()` installs the JSON formatter for `access_log_format="json"`.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Final
+import time
+from typing import Any, Final
 
-__all__ = ["access_logger", "escape", "format_access_line", "log_access"]
+__all__ = ["access_logger", "escape", "format_access_line", "log_access", "AccessJSONFormatter"]
 
 access_logger: Final = logging.getLogger("ferrule.access")
 
@@ -64,6 +71,30 @@ def log_access(
 ) -> None:
     """Emit the access line at INFO if the access logger would show it."""
     if access_logger.isEnabledFor(logging.INFO):
+        fields = {
+            "client": f"{client[0]}:{client[1]}" if client else None,
+            "method": _text(method),
+            "target": _text(target),
+            "http_version": http_version,
+            "status": status,
+            "duration_ms": round(duration * 1000, 3),
+        }
         access_logger.info(
-            "%s", format_access_line(client, method, target, http_version, status, duration)
+            "%s", format_access_line(client, method, target, http_version, status, duration),
+            extra={"access": fields},
         )
+
+
+def _text(raw: bytes | str) -> str:
+    return raw.decode("latin-1") if isinstance(raw, bytes) else raw
+
+
+class AccessJSONFormatter(logging.Formatter):
+    """Format access records as one JSON object per line (non-ASCII and controls escaped)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields: dict[str, Any] | None = getattr(record, "access", None)
+        if fields is None:  # not an access record: keep the message, still one JSON line
+            fields = {"message": record.getMessage()}
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        return json.dumps({"time": f"{stamp}.{int(record.msecs):03d}Z", **fields}, ensure_ascii=True)

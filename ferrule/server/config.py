@@ -12,6 +12,8 @@ import logging
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from .proxy_headers import parse_allow_list
+
 __all__ = [
     "ServerConfig",
     "ServerConfigError",
@@ -25,6 +27,11 @@ __all__ = [
     "DEFAULT_SHUTDOWN_TIMEOUT",
     "DEFAULT_WS_MAX_MESSAGE_SIZE",
     "DEFAULT_WS_CLOSE_TIMEOUT",
+    "DEFAULT_WS_PING_INTERVAL",
+    "DEFAULT_WS_PING_TIMEOUT",
+    "DEFAULT_WS_IDLE_TIMEOUT",
+    "DEFAULT_FORWARDED_ALLOW_IPS",
+    "ACCESS_LOG_FORMATS",
     "LOG_LEVELS",
 ]
 
@@ -47,10 +54,24 @@ DEFAULT_SHUTDOWN_TIMEOUT: Final = 10.0
 DEFAULT_WS_MAX_MESSAGE_SIZE: Final = 16 * 1024 * 1024
 #: Seconds to wait for the peer's close frame after sending ours.
 DEFAULT_WS_CLOSE_TIMEOUT: Final = 5.0
+#: Seconds between the server's pings on an open WebSocket (None: no pings).
+DEFAULT_WS_PING_INTERVAL: Final = 20.0
+#: Seconds a ping waits for any frame from the peer before the server closes (1011).
+DEFAULT_WS_PING_TIMEOUT: Final = 20.0
+#: Seconds an open WebSocket may carry no message either way before the server closes it (1001).
+DEFAULT_WS_IDLE_TIMEOUT: Final = 600.0
+#: Peers whose X-Forwarded-* / Forwarded headers are trusted with proxy_headers on.
+DEFAULT_FORWARDED_ALLOW_IPS: Final = "127.0.0.1,::1"
+
+ACCESS_LOG_FORMATS: Final = ("common", "json")
 
 LOG_LEVELS: Final = ("critical", "error", "warning", "info", "debug")
 
 LifespanMode = Literal["auto", "on", "off"]
+AccessLogFormat = Literal["common", "json"]
+
+
+_OPTIONAL_SECONDS: Final = frozenset({"ws_ping_interval", "ws_idle_timeout"})
 
 
 class ServerConfigError(ValueError):
@@ -78,6 +99,23 @@ class ServerConfig:
         ws_max_message_size: largest WebSocket message in bytes (close 1009).
         ws_close_timeout: seconds to wait for the peer's closing frame.
         server_header: value of the `server` response header; "" sends none.
+        ws_ping_interval: seconds between pings on an open WebSocket; None: no pings.
+        ws_ping_timeout: seconds to wait for any frame after a ping; then close 1011.
+        ws_idle_timeout: seconds without a data message either way; then close 1001.
+            None: no limit.
+        access_log_format: "common" (one text line) or "json" (one JSON object per line).
+        proxy_headers: trust X-Forwarded-For/-Proto/-Host and RFC 7239 Forwarded
+            from the peers in `forwarded_allow_ips` (see `proxy_headers.py`).
+        forwarded_allow_ips: comma-separated addresses or networks of trusted
+            proxies ("*": any peer, "unix" for a Unix socket peer).
+        uds: serve on this Unix domain socket path instead of host/port.
+        fd: serve on this already-listening socket file descriptor.
+        ssl_certfile: PEM certificate chain; with ssl_keyfile, serve HTTPS/WSS.
+        ssl_keyfile: PEM private key of the certificate.
+        max_requests: stop gracefully after about this many requests (a worker
+            is then replaced by its supervisor); None: no limit.
+        max_requests_jitter: up to this many requests added at random to
+            max_requests, so workers do not all restart at once.
     """
 
     host: str = DEFAULT_HOST
@@ -95,6 +133,18 @@ class ServerConfig:
     ws_max_message_size: int = DEFAULT_WS_MAX_MESSAGE_SIZE
     ws_close_timeout: float = DEFAULT_WS_CLOSE_TIMEOUT
     server_header: str = "ferrule"
+    ws_ping_interval: float | None = DEFAULT_WS_PING_INTERVAL
+    ws_ping_timeout: float = DEFAULT_WS_PING_TIMEOUT
+    ws_idle_timeout: float | None = DEFAULT_WS_IDLE_TIMEOUT
+    access_log_format: AccessLogFormat = "common"
+    proxy_headers: bool = False
+    forwarded_allow_ips: str = DEFAULT_FORWARDED_ALLOW_IPS
+    uds: str | None = None
+    fd: int | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    max_requests: int | None = None
+    max_requests_jitter: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.port, int) or not 0 <= self.port <= 65535:
@@ -115,10 +165,40 @@ class ServerConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ServerConfigError(f"{name}={value!r} must be a positive integer")
-        for name in ("keep_alive_timeout", "header_timeout", "shutdown_timeout", "ws_close_timeout"):
+        for name in (
+            "keep_alive_timeout", "header_timeout", "shutdown_timeout", "ws_close_timeout", "ws_ping_timeout",
+            "ws_ping_interval", "ws_idle_timeout",
+        ):
             value = getattr(self, name)
+            if value is None and name in _OPTIONAL_SECONDS:
+                continue
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise ServerConfigError(f"{name}={value!r} must be a positive number of seconds")
+                off = " (or None to turn it off)" if name in _OPTIONAL_SECONDS else ""
+                raise ServerConfigError(f"{name}={value!r} must be a positive number of seconds{off}")
+        if self.access_log_format not in ACCESS_LOG_FORMATS:
+            raise ServerConfigError(
+                f"access_log_format={self.access_log_format!r} is unknown: use 'common' or 'json'"
+            )
+        if self.max_requests is not None and (
+            isinstance(self.max_requests, bool) or not isinstance(self.max_requests, int) or self.max_requests < 1
+        ):
+            raise ServerConfigError(f"max_requests={self.max_requests!r} must be a positive integer or None")
+        if isinstance(self.max_requests_jitter, bool) or not isinstance(self.max_requests_jitter, int) or (
+            self.max_requests_jitter < 0
+        ):
+            raise ServerConfigError(f"max_requests_jitter={self.max_requests_jitter!r} must be an integer >= 0")
+        if self.fd is not None and (isinstance(self.fd, bool) or not isinstance(self.fd, int) or self.fd < 0):
+            raise ServerConfigError(f"fd={self.fd!r} must be an open file descriptor number (>= 0)")
+        if self.uds is not None and self.fd is not None:
+            raise ServerConfigError("uds and fd both given: serve on one socket, pass only one of them")
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ServerConfigError(
+                "TLS needs both ssl_certfile and ssl_keyfile (a PEM certificate and its private key)"
+            )
+        try:
+            parse_allow_list(self.forwarded_allow_ips)
+        except ValueError as exc:
+            raise ServerConfigError(f"forwarded_allow_ips={self.forwarded_allow_ips!r}: {exc}") from None
 
     @property
     def python_log_level(self) -> int:

@@ -143,10 +143,10 @@ class HTTP11Connection:
         elif self._idle_scope is not None:
             self._idle_scope.cancel()
 
-    def set_delegate(self, delegate: ConnectionHandle) -> None:
-        """Forward shutdown to the protocol that took the socket over (WebSocket)."""
+    def set_delegate(self, delegate: ConnectionHandle | None) -> None:
+        """Forward shutdown to the protocol that took the socket over (WebSocket); None when it ends."""
         self._delegate = delegate
-        if self._closing:
+        if self._closing and delegate is not None:
             delegate.begin_shutdown()
 
     async def run(self) -> None:

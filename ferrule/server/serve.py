@@ -2,32 +2,47 @@
 
 Order of a server's life:
 1. lifespan startup (a failure raises `LifespanFailure`; nothing is bound);
-2. bind and listen, report the bound address through `task_status`;
-3. accept: each connection is one `HTTP11Connection` task; past
-   `max_connections` a connection gets 503 and is closed;
-4. on the shutdown trigger (SIGINT/SIGTERM by default): stop accepting, let
-   connections finish their request within `shutdown_timeout`, cancel the rest;
+2. bind and listen (TCP, `uds`, an inherited `fd` or a supervisor's socket,
+   see `sockets.py`), report the bound address through `task_status`;
+3. accept: each connection is one `HTTP11Connection` task (after its TLS
+   handshake, with TLS on); past `max_connections` a connection gets 503 and
+   is closed;
+4. on the shutdown trigger (SIGINT/SIGTERM by default, or `max_requests`
+   served): stop accepting, let connections finish their request within
+   `shutdown_timeout`, cancel the rest;
 5. lifespan shutdown.
 A second signal during step 4 cancels the connections at once.
+
+The app is wrapped once, here: `TLSScheme` (https/wss), then
+`ProxyHeadersMiddleware` inside it when `proxy_headers` is on, then the
+`max_requests` counter.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import signal
+import socket
+import ssl
 import sys
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import anyio
 import anyio.abc
 from anyio.abc import SocketAttribute
 
-from ferrule.asgi_core.types import ASGIApp
+from anyio.streams.tls import TLSStream
 
+from ferrule.asgi_core.types import ASGIApp, Receive, Scope, Send
+
+from .accesslog import AccessJSONFormatter
 from .config import ServerConfig, ServerConfigError
 from .http11 import HTTP11Connection, error_response
 from .importer import import_app
 from .lifespan import Lifespan, LifespanFailure
+from .proxy_headers import ProxyHeadersMiddleware
+from .sockets import TLSScheme, describe_listener, make_ssl_context, open_listeners
 from .state import ServerState, server_logger
 
 __all__ = ["serve", "run", "RUN_OPTIONS", "STARTUP_FAILURE_EXIT_CODE"]
@@ -35,7 +50,9 @@ __all__ = ["serve", "run", "RUN_OPTIONS", "STARTUP_FAILURE_EXIT_CODE"]
 #: Exit status of `run()` when the app's lifespan startup fails.
 STARTUP_FAILURE_EXIT_CODE: Final = 3
 #: Options of `run()` besides the ServerConfig fields.
-RUN_OPTIONS: Final = frozenset({"reload", "reload_dirs", "reload_interval", "factory", "app_dir"})
+RUN_OPTIONS: Final = frozenset(
+    {"reload", "reload_dirs", "reload_interval", "factory", "app_dir", "workers", "ready_fd"}
+)
 
 
 def _address(raw: Any) -> tuple[str, int] | None:
@@ -49,6 +66,7 @@ async def serve(
     config: ServerConfig | None = None,
     *,
     shutdown_trigger: anyio.Event | None = None,
+    sock: socket.socket | None = None,
     task_status: anyio.abc.TaskStatus[tuple[str, int]] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve `app` until shut down.
@@ -58,20 +76,28 @@ async def serve(
         config: server options (defaults: `ServerConfig()`).
         shutdown_trigger: set it to stop gracefully; when None, SIGINT and
             SIGTERM do (signal handlers are installed only then).
+        sock: a listening socket to serve on (a supervisor's shared socket);
+            default: the one config's host/port, uds or fd names.
         task_status: `await tg.start(serve, app, config)` returns the bound
             (host, port), useful with port 0.
 
     Raises:
         LifespanFailure: the app's lifespan startup failed.
         OSError: the address could not be bound.
+        ServerConfigError: the TLS certificate cannot be loaded, or a bad uds/fd.
     """
     config = config or ServerConfig()
+    ssl_context = make_ssl_context(config)
+    if config.proxy_headers:
+        app = ProxyHeadersMiddleware(app, config.forwarded_allow_ips)
+    if ssl_context is not None:
+        app = TLSScheme(app)
     state = ServerState(app, config)
     failure: Exception | None = None
     async with anyio.create_task_group() as tg:
         try:
-            await _serve_in(tg, state, shutdown_trigger, task_status)
-        except (LifespanFailure, OSError) as exc:
+            await _serve_in(tg, state, shutdown_trigger, sock, ssl_context, task_status)
+        except (LifespanFailure, OSError, ServerConfigError) as exc:
             # Raised outside the task group so callers get the error itself,
             # not an ExceptionGroup around it.
             failure = exc
@@ -84,6 +110,8 @@ async def _serve_in(
     tg: anyio.abc.TaskGroup,
     state: ServerState,
     shutdown_trigger: anyio.Event | None,
+    sock: socket.socket | None,
+    ssl_context: ssl.SSLContext | None,
     task_status: anyio.abc.TaskStatus[tuple[str, int]],
 ) -> None:
     config = state.config
@@ -91,25 +119,29 @@ async def _serve_in(
     await lifespan.startup(tg)
     if lifespan.supported:
         state.lifespan_state = lifespan.state
-    multi = await anyio.create_tcp_listener(local_host=config.host, local_port=config.port)
-    listeners = [cast(anyio.abc.SocketListener, x) for x in multi.listeners]
-    bound = _address(listeners[0].extra(SocketAttribute.local_address)) or (config.host, config.port)
-    shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
-    server_logger.info("ferrule listening on http://%s:%d (press CTRL+C to quit)", shown, bound[1])
+    listeners = await open_listeners(config, sock)
+    shown, bound = describe_listener(listeners[0], ssl_context is not None)
+    server_logger.info("ferrule listening on %s (press CTRL+C to quit)", shown)
     task_status.started(bound)
 
     stop = shutdown_trigger if shutdown_trigger is not None else anyio.Event()
     force = anyio.Event()
     if shutdown_trigger is None:
         tg.start_soon(_watch_signals, stop, force)
-    async with multi, anyio.create_task_group() as conn_tg:
-        with anyio.CancelScope() as accept_scope:
-            async with anyio.create_task_group() as accept_tg:
-                for listener in listeners:
-                    accept_tg.start_soon(_accept_loop, listener, conn_tg, state)
-                await stop.wait()
-                accept_scope.cancel()
-        await multi.aclose()
+    if config.max_requests is not None:
+        limit = config.max_requests + random.randint(0, config.max_requests_jitter)
+        state.app = _RequestBudget(state.app, limit, stop)
+    async with anyio.create_task_group() as conn_tg:
+        try:
+            with anyio.CancelScope() as accept_scope:
+                async with anyio.create_task_group() as accept_tg:
+                    for listener in listeners:
+                        accept_tg.start_soon(_accept_loop, listener, conn_tg, state, ssl_context)
+                    await stop.wait()
+                    accept_scope.cancel()
+        finally:
+            for listener in listeners:
+                await listener.aclose()
         server_logger.info("shutting down: finishing %d open connection(s)", len(state.connections))
         state.begin_shutdown()
         with anyio.move_on_after(config.shutdown_timeout) as drain_scope:
@@ -129,8 +161,30 @@ async def _cancel_on(event: anyio.Event, scope: anyio.CancelScope) -> None:
     scope.cancel()
 
 
+class _RequestBudget:
+    """Count http and websocket scopes; set `stop` once `limit` requests have started."""
+
+    __slots__ = ("app", "left", "stop")
+
+    def __init__(self, app: ASGIApp, limit: int, stop: anyio.Event) -> None:
+        self.app = app
+        self.left = limit
+        self.stop = stop
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            self.left -= 1
+            if self.left == 0:
+                server_logger.info("max_requests reached, stopping gracefully")
+                self.stop.set()
+        await self.app(scope, receive, send)
+
+
 async def _accept_loop(
-    listener: anyio.abc.SocketListener, conn_tg: anyio.abc.TaskGroup, state: ServerState
+    listener: anyio.abc.SocketListener,
+    conn_tg: anyio.abc.TaskGroup,
+    state: ServerState,
+    ssl_context: ssl.SSLContext | None,
 ) -> None:
     server = _address(listener.extra(SocketAttribute.local_address))
     while True:
@@ -142,13 +196,40 @@ async def _accept_loop(
             server_logger.error("accept() failed: %s", exc)
             await anyio.sleep(0.1)
             continue
-        client = _address(stream.extra(SocketAttribute.remote_address, None))
         if len(state.connections) >= state.config.max_connections:
             conn_tg.start_soon(_refuse, stream, state)
             continue
+        if ssl_context is not None:
+            conn_tg.start_soon(_run_tls_connection, stream, state, server, ssl_context)
+            continue
+        client = _address(stream.extra(SocketAttribute.remote_address, None))
         conn = HTTP11Connection(stream, state, client, server)
         state.add_connection(conn)  # counted now, not when the task first runs
         conn_tg.start_soon(_run_connection, conn)
+        # Hold no reference to the last connection: it must be freed when it closes.
+        del conn, stream
+
+
+async def _run_tls_connection(
+    stream: anyio.abc.SocketStream,
+    state: ServerState,
+    server: tuple[str, int] | None,
+    ssl_context: ssl.SSLContext,
+) -> None:
+    client = _address(stream.extra(SocketAttribute.remote_address, None))
+    tls: TLSStream | None = None
+    with anyio.move_on_after(state.config.header_timeout):
+        try:
+            tls = await TLSStream.wrap(stream, server_side=True, ssl_context=ssl_context, standard_compatible=False)
+        except (OSError, ssl.SSLError, anyio.BrokenResourceError, anyio.EndOfStream) as exc:
+            server_logger.debug("TLS handshake with %s failed: %s", client, exc)
+    if tls is None:
+        with anyio.CancelScope(shield=True):
+            await stream.aclose()
+        return
+    conn = HTTP11Connection(tls, state, client, server)
+    state.add_connection(conn)
+    await _run_connection(conn)
 
 
 async def _run_connection(conn: HTTP11Connection) -> None:
@@ -188,8 +269,24 @@ async def _watch_signals(stop: anyio.Event, force: anyio.Event) -> None:
         server_logger.debug("signal handlers not installed: %s", exc)
 
 
-def configure_logging(level: str) -> None:
-    """Send `ferrule.*` logs to stderr at `level` (once; the root logger is untouched)."""
+async def _serve_and_report(app: ASGIApp, config: ServerConfig, ready_fd: int) -> None:
+    """Serve, writing "<pid>\\n" to `ready_fd` once listening (a supervisor's worker)."""
+    import os
+
+    async with anyio.create_task_group() as tg:
+        await tg.start(serve, app, config)
+        try:
+            os.write(ready_fd, f"{os.getpid()}\n".encode("ascii"))
+        except OSError:
+            pass  # the supervisor is gone; keep serving until signalled
+
+
+def configure_logging(level: str, access_log_format: str = "common") -> None:
+    """Send `ferrule.*` logs to stderr at `level` (once; the root logger is untouched).
+
+    With access_log_format="json", `ferrule.access` records go to their own
+    stderr handler as JSON lines (`AccessJSONFormatter`).
+    """
     logger = logging.getLogger("ferrule")
     logger.setLevel(level.upper())
     if not any(getattr(h, "_ferrule", False) for h in logger.handlers):
@@ -198,6 +295,15 @@ def configure_logging(level: str) -> None:
         handler._ferrule = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
         logger.propagate = False
+    access = logging.getLogger("ferrule.access")
+    for old in [h for h in access.handlers if getattr(h, "_ferrule", False)]:
+        access.removeHandler(old)
+    access.propagate = access_log_format != "json"
+    if access_log_format == "json":
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(AccessJSONFormatter())
+        handler._ferrule = True  # type: ignore[attr-defined]
+        access.addHandler(handler)
 
 
 def run(app: ASGIApp | str, **options: Any) -> None:
@@ -224,21 +330,39 @@ def run(app: ASGIApp | str, **options: Any) -> None:
             f"valid options: {', '.join(sorted(config_names | RUN_OPTIONS))}"
         )
     config = ServerConfig(**{k: v for k, v in options.items() if k in config_names})
-    if options.get("reload"):
+    workers = options.get("workers") or 1
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ServerConfigError(f"workers={workers!r} must be a positive integer")
+    if workers > 1 or options.get("reload"):
         if not isinstance(app, str):
+            what = "workers > 1" if workers > 1 else "reload=True"
             raise ServerConfigError(
-                "reload=True needs the app as an import string such as 'main:app', "
-                "so the worker process can import it again"
+                f"{what} needs the app as an import string such as 'main:app', "
+                "so each worker process can import it"
             )
+    if workers > 1:
+        if options.get("reload"):
+            raise ServerConfigError("reload and workers > 1 do not go together: use one of them")
+        from .supervisor import Supervisor
+
+        assert isinstance(app, str)  # checked above
+        configure_logging(config.log_level, config.access_log_format)
+        raise SystemExit(Supervisor(app, options, config).run())
+    if options.get("reload"):
+        assert isinstance(app, str)  # checked above
         from .reload import supervise
 
-        configure_logging(config.log_level)
+        configure_logging(config.log_level, config.access_log_format)
         raise SystemExit(supervise(app, options))
     if isinstance(app, str):
         app = import_app(app, factory=bool(options.get("factory")), app_dir=options.get("app_dir"))
-    configure_logging(config.log_level)
+    configure_logging(config.log_level, config.access_log_format)
+    ready_fd = options.get("ready_fd")
     try:
-        anyio.run(serve, app, config)
+        if ready_fd is None:
+            anyio.run(serve, app, config)
+        else:
+            anyio.run(_serve_and_report, app, config, int(ready_fd))
     except LifespanFailure as exc:
         server_logger.error("application startup failed: %s", exc)
         raise SystemExit(STARTUP_FAILURE_EXIT_CODE) from None

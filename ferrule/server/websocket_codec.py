@@ -14,7 +14,11 @@ Rules:
    calls raise the same error.
 3. Limits are checked from the frame header, before the payload is buffered:
    a declared length that would push the message past `max_message_size`
-   fails at once, so memory stays bounded by the limit.
+   fails at once, so memory stays bounded by the limit. SECURITY: what is
+   counted is what is held or spent, not only the payload: a fragmented
+   message's parts go into one buffer (no object per fragment), and every
+   continuation frame also counts its header bytes, so empty or 1-byte
+   fragments cannot go on forever under the limit.
 4. Text is validated incrementally across fragments (a codec's incremental
    decoder), so an invalid sequence fails as soon as it arrives.
 5. After a Close event the reader is finished and ignores further bytes
@@ -183,9 +187,9 @@ class WebSocketReader:
         "_buf",
         "_max_message_size",
         "_require_mask",
+        "_pos",
         "_msg_opcode",
-        "_text_parts",
-        "_byte_parts",
+        "_parts",
         "_msg_size",
         "_decoder",
         "_error",
@@ -194,11 +198,11 @@ class WebSocketReader:
 
     def __init__(self, *, max_message_size: int, require_mask: bool = True) -> None:
         self._buf = bytearray()
+        self._pos = 0  # start of the unparsed bytes in _buf (compacted lazily)
         self._max_message_size = max_message_size
         self._require_mask = require_mask
         self._msg_opcode: int | None = None
-        self._text_parts: list[str] = []
-        self._byte_parts: list[bytes] = []
+        self._parts = bytearray()  # the fragmented message so far (raw bytes)
         self._msg_size = 0
         self._decoder: codecs.IncrementalDecoder | None = None
         self._error: WebSocketProtocolError | None = None
@@ -212,6 +216,9 @@ class WebSocketReader:
     def receive_data(self, data: bytes) -> None:
         """Add bytes read from the peer."""
         if not self._closed:
+            if self._pos and self._pos * 2 >= len(self._buf):
+                del self._buf[: self._pos]  # PERF: compact once, not once per frame
+                self._pos = 0
             self._buf += data
 
     def _fail(self, message: str, close_code: int = 1002) -> WebSocketProtocolError:
@@ -223,9 +230,10 @@ class WebSocketReader:
         if self._error is not None:
             raise self._error
         buf = self._buf
-        if len(buf) < 2:
+        base = self._pos
+        if len(buf) - base < 2:
             return None
-        b0, b1 = buf[0], buf[1]
+        b0, b1 = buf[base], buf[base + 1]
         fin = bool(b0 & 0x80)
         rsv = (b0 >> 4) & 0x7
         opcode = b0 & 0x0F
@@ -243,34 +251,39 @@ class WebSocketReader:
             raise self._fail("control frame payload over 125 bytes")
         if self._require_mask and not masked:
             raise self._fail("unmasked client frame")  # SPEC: §5.1
-        pos = 2
+        pos = base + 2
         if length == 126:
-            if len(buf) < 4:
+            if len(buf) < base + 4:
                 return None
-            (length,) = struct.unpack_from("!H", buf, 2)
-            pos = 4
+            (length,) = struct.unpack_from("!H", buf, base + 2)
+            pos = base + 4
         elif length == 127:
-            if len(buf) < 10:
+            if len(buf) < base + 10:
                 return None
-            (length,) = struct.unpack_from("!Q", buf, 2)
+            (length,) = struct.unpack_from("!Q", buf, base + 2)
             if length >> 63:
                 raise self._fail("64-bit payload length with the most significant bit set")
-            pos = 10
-        if not control and self._msg_size + length > self._max_message_size:
+            pos = base + 10
+        if masked:
+            pos += 4
+        # A continuation also pays for its header (see rule 3).
+        overhead = pos - base if not control and self._msg_opcode is not None else 0
+        if not control and self._msg_size + overhead + length > self._max_message_size:
             raise self._fail(
                 f"message over the {self._max_message_size}-byte limit", 1009
             )
-        mask = b""
-        if masked:
-            if len(buf) < pos + 4:
-                return None
-            mask = bytes(buf[pos : pos + 4])
-            pos += 4
+        if len(buf) < pos:
+            return None
+        mask = bytes(buf[pos - 4 : pos]) if masked else b""
         end = pos + length
         if len(buf) < end:
             return None
         payload = bytes(buf[pos:end])
-        del buf[:end]
+        self._pos = end
+        self._msg_size += overhead
+        if end == len(buf):
+            buf.clear()
+            self._pos = 0
         if masked:
             payload = _unmask(payload, mask)
         return Frame(opcode, payload, fin, rsv)
@@ -294,6 +307,7 @@ class WebSocketReader:
                     raise
                 self._closed = True
                 self._buf.clear()
+                self._pos = 0
                 return event
             message = self._add_data_frame(frame)
             if message is not None:
@@ -307,28 +321,33 @@ class WebSocketReader:
         else:
             if self._msg_opcode is not None:
                 raise self._fail("new data frame inside a fragmented message")
+            if frame.fin:  # PERF: an unfragmented message (the common case) skips the buffer
+                if frame.opcode == Opcode.BINARY:
+                    return BytesMessage(frame.payload)
+                try:
+                    return TextMessage(frame.payload.decode("utf-8"))
+                except UnicodeDecodeError:
+                    raise self._fail("text message is not valid utf-8", 1007) from None
             self._msg_opcode = frame.opcode
             if frame.opcode == Opcode.TEXT:
                 self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
         self._msg_size += len(frame.payload)
         if self._decoder is not None:
             try:
-                text = self._decoder.decode(frame.payload, frame.fin)
+                # Validates as it arrives (rule 4); the text is decoded once, at the end.
+                self._decoder.decode(frame.payload, frame.fin)
             except UnicodeDecodeError:
                 raise self._fail("text message is not valid utf-8", 1007) from None
-            self._text_parts.append(text)
-        else:
-            self._byte_parts.append(frame.payload)
+        self._parts += frame.payload
         if not frame.fin:
             return None
         message: TextMessage | BytesMessage
         if self._decoder is not None:
-            message = TextMessage("".join(self._text_parts))
+            message = TextMessage(self._parts.decode("utf-8"))
         else:
-            message = BytesMessage(b"".join(self._byte_parts))
+            message = BytesMessage(bytes(self._parts))
         self._msg_opcode = None
         self._decoder = None
-        self._text_parts = []
-        self._byte_parts = []
+        self._parts = bytearray()
         self._msg_size = 0
         return message

@@ -19,11 +19,22 @@ Rules:
 5. `send()` on a closed connection raises `ClientDisconnected` (an OSError,
    ASGI spec 2.4). An app error before the accept gives HTTP 500, after it
    close code 1011.
+6. SPEC: RFC 6455 §5.5.1 - nothing is written after our close frame: every
+   write checks "close sent" under one lock, so an echo racing the peer's
+   close (a text frame and a close in one read) is refused with
+   `ClientDisconnected` instead of following the close on the wire.
+7. Keepalive (SECURITY: a dead or idle peer cannot hold a connection slot):
+   every `ws_ping_interval` seconds without a byte from the peer the server
+   pings; no byte within `ws_ping_timeout` closes with 1011 and the app gets
+   `websocket.disconnect`. No data message either way for `ws_idle_timeout`
+   closes with 1001. Both on by default (20 s / 20 s, 600 s).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
+
+import math
 
 import anyio
 import anyio.abc
@@ -72,7 +83,10 @@ async def serve_websocket(conn: HTTP11Connection, request: h11.Request, leftover
         return
     ws = WebSocketConnection(conn, request, key, offered, leftover)
     conn.set_delegate(ws)
-    await ws.run()
+    try:
+        await ws.run()
+    finally:
+        conn.set_delegate(None)  # break the conn <-> ws cycle: freed without a GC run
 
 
 class WebSocketConnection:
@@ -95,6 +109,12 @@ class WebSocketConnection:
         self._app_closed = False
         self._disconnect: Message | None = None
         self._reader_done = anyio.Event()
+        self._reader_scope = anyio.CancelScope()
+        self._send_lock = anyio.Lock()
+        self._last_heard = 0.0  # when the peer last sent any byte
+        self._last_message = 0.0  # when a data message last went either way
+        self._heard = anyio.Event()
+        self._finished = anyio.Event()
         self._tg: anyio.abc.TaskGroup | None = None
         self._response: tuple[int, list[tuple[bytes, bytes]]] | None = None
         self._response_body: list[bytes] = []
@@ -123,14 +143,22 @@ class WebSocketConnection:
         try:
             async with anyio.create_task_group() as tg:
                 self._tg = tg
-                await self._run_app(scope)
-                if self._state == _OPEN:
-                    await self._send_close_quietly(1000, "")
-                if self._close_sent and not self._reader_done.is_set():
-                    with anyio.move_on_after(config.ws_close_timeout):
-                        await self._reader_done.wait()
-                tg.cancel_scope.cancel()
+                try:
+                    await self._run_app(scope)
+                    if self._state == _OPEN:
+                        await self._send_close_quietly(1000, "")
+                    if self._close_sent and not self._reader_done.is_set():
+                        with anyio.move_on_after(config.ws_close_timeout):
+                            await self._reader_done.wait()
+                finally:
+                    # The helper tasks end on their own (no task-group cancel): a task ended
+                    # by cancellation leaves a traceback cycle holding this connection until
+                    # a GC run (issue 18 item 6).
+                    self._finished.set()
+                    self._heard.set()
+                    self._reader_scope.cancel()
         finally:
+            self._tg = None
             self._inbox_send.close()
             self._inbox_recv.close()
 
@@ -180,7 +208,8 @@ class WebSocketConnection:
 
     async def _read_frames(self) -> None:
         try:
-            await self._read_loop()
+            with self._reader_scope:
+                await self._read_loop()
         finally:
             self._reader_done.set()
 
@@ -201,18 +230,23 @@ class WebSocketConnection:
                     # SPEC: RFC 6455 §7.1.5 - closed without a close frame: 1006.
                     self._deliver_disconnect(1006)
                     return
+                self._last_heard = anyio.current_time()
+                self._heard.set()
                 self._codec.receive_data(data)
             elif isinstance(event, (TextMessage, BytesMessage)):
                 if self._app_closed:
                     continue  # the app said goodbye; drop data until the peer's close
+                self._last_message = anyio.current_time()
                 key = "text" if isinstance(event, TextMessage) else "bytes"
                 try:
                     await self._inbox_send.send({"type": "websocket.receive", key: event.data})
                 except (anyio.ClosedResourceError, anyio.BrokenResourceError):
                     continue
             elif isinstance(event, Ping):
-                if not self._close_sent:
-                    await self._write_quietly(encode_frame(Opcode.PONG, event.payload))
+                try:
+                    await self._write_frame(encode_frame(Opcode.PONG, event.payload))
+                except ClientDisconnected:
+                    pass
             elif isinstance(event, CloseReceived):
                 if not self._close_sent:
                     await self._send_close_quietly(event.code if event.code != 1005 else None, "")
@@ -244,7 +278,11 @@ class WebSocketConnection:
             await self._conn.write(raw)
             self._state = _OPEN
             assert self._tg is not None  # set by run() before the app starts
+            self._last_heard = self._last_message = anyio.current_time()
             self._tg.start_soon(self._read_frames)
+            config = self._conn.state.config
+            if config.ws_ping_interval is not None or config.ws_idle_timeout is not None:
+                self._tg.start_soon(self._keepalive)
         elif kind == "websocket.close":
             # ASGI: a close before the accept denies the handshake with 403.
             self._state = _CLOSED
@@ -291,7 +329,8 @@ class WebSocketConnection:
                 frame = encode_frame(Opcode.BINARY, bytes(data))
             else:
                 frame = encode_frame(Opcode.TEXT, str(text).encode("utf-8"))
-            await self._conn.write(frame)
+            self._last_message = anyio.current_time()
+            await self._write_frame(frame)
         elif kind == "websocket.close":
             code = message.get("code") or 1000
             if not is_valid_close_code(code):
@@ -304,20 +343,58 @@ class WebSocketConnection:
         else:
             raise RuntimeError(f"expected 'websocket.send' or 'websocket.close', got {kind!r}")
 
+    async def _write_frame(self, frame: bytes) -> None:
+        """Write a data or control frame unless our close frame went out (rule 6)."""
+        async with self._send_lock:
+            if self._close_sent:
+                raise ClientDisconnected("websocket closed: no frame may follow the close frame")
+            await self._conn.write(frame)
+
     async def _send_close(self, code: int | None, reason: str) -> None:
-        if self._close_sent:
-            return
-        self._close_sent = True
-        await self._conn.write(encode_close(code, reason))
+        async with self._send_lock:
+            if self._close_sent:
+                return
+            self._close_sent = True
+            await self._conn.write(encode_close(code, reason))
+
+    # -- keepalive ---------------------------------------------------------------
+
+    async def _keepalive(self) -> None:
+        config = self._conn.state.config
+        interval = config.ws_ping_interval if config.ws_ping_interval is not None else math.inf
+        idle = config.ws_idle_timeout if config.ws_idle_timeout is not None else math.inf
+        while self._state == _OPEN and not self._close_sent:
+            idle_at = self._last_message + idle
+            ping_at = self._last_heard + interval
+            with anyio.move_on_after(max(0.0, min(idle_at, ping_at) - anyio.current_time())):
+                await self._finished.wait()
+            if self._finished.is_set() or self._state != _OPEN or self._close_sent:
+                return
+            now = anyio.current_time()
+            if now >= self._last_message + idle:
+                server_logger.debug("websocket %s idle for %ss, closing", self._conn.client, idle)
+                await self._send_close_quietly(1001, "idle timeout")
+                self._deliver_disconnect(1001, "idle timeout")
+                return
+            if now >= self._last_heard + interval:
+                self._heard = anyio.Event()
+                try:
+                    await self._write_frame(encode_frame(Opcode.PING, b"ferrule"))
+                except ClientDisconnected:
+                    return
+                with anyio.move_on_after(config.ws_ping_timeout):
+                    await self._heard.wait()
+                if self._finished.is_set():
+                    return
+                if not self._heard.is_set():
+                    server_logger.debug("websocket %s: no answer to a ping, closing", self._conn.client)
+                    await self._send_close_quietly(1011, "keepalive ping timeout")
+                    self._deliver_disconnect(1011, "keepalive ping timeout")
+                    self._reader_scope.cancel()
+                    return
 
     async def _send_close_quietly(self, code: int | None, reason: str) -> None:
         try:
             await self._send_close(code, reason)
-        except ClientDisconnected:
-            pass
-
-    async def _write_quietly(self, data: bytes) -> None:
-        try:
-            await self._conn.write(data)
         except ClientDisconnected:
             pass

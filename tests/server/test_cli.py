@@ -176,3 +176,45 @@ def test_cli_failing_startup_exits_non_zero_with_the_apps_message(app_dir: Path)
         server.stop()
     assert code == 3
     assert not any("listening on" in line for line in server.seen)
+
+
+def test_every_server_config_field_is_a_flag() -> None:
+    import dataclasses
+
+    from ferrule.server import ServerConfig
+
+    parser = cli.build_parser()
+    run_parser = parser._subparsers._group_actions[0].choices["run"]  # type: ignore[union-attr]
+    flags = {opt for action in run_parser._actions for opt in action.option_strings}
+    for field in dataclasses.fields(ServerConfig):
+        if field.name == "access_log":
+            assert "--no-access-log" in flags
+        else:
+            assert "--" + field.name.replace("_", "-") in flags, field.name
+
+
+def test_limit_flags_reach_the_server_config(monkeypatch: pytest.MonkeyPatch, app_dir: Path) -> None:
+    from ferrule.server import ServerConfig
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(cli, "server_run", lambda app, **options: calls.append(options))
+    argv = [
+        "run", "cli_app_mod:app", "--app-dir", str(app_dir), "--max-head-bytes", "4096", "--max-header-count", "20",
+        "--keep-alive-timeout", "2.5", "--header-timeout", "3", "--max-connections", "7", "--graceful-timeout", "4",
+        "--ws-max-message-size", "1024", "--ws-ping-interval", "0", "--ws-idle-timeout", "none",
+        "--access-log-format", "json", "--proxy-headers", "--forwarded-allow-ips", "10.0.0.0/8",
+        "--max-requests", "100", "--max-requests-jitter", "10",
+    ]
+    assert cli.main(argv) == 0
+    (options,) = calls
+    config = ServerConfig(**{k: v for k, v in options.items() if k in ServerConfig.option_names()})
+    assert (config.max_head_bytes, config.max_header_count, config.keep_alive_timeout) == (4096, 20, 2.5)
+    assert (config.header_timeout, config.max_connections, config.shutdown_timeout) == (3.0, 7, 4.0)
+    assert (config.ws_max_message_size, config.ws_ping_interval, config.ws_idle_timeout) == (1024, None, None)
+    assert config.access_log_format == "json" and config.proxy_headers and config.forwarded_allow_ips == "10.0.0.0/8"
+    assert (config.max_requests, config.max_requests_jitter) == (100, 10)
+
+
+def test_bad_limit_value_is_exit_2_naming_the_option(app_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["run", "cli_app_mod:app", "--app-dir", str(app_dir), "--max-connections", "0"]) == 2
+    assert "max_connections=0 must be a positive integer" in capsys.readouterr().err

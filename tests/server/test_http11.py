@@ -435,3 +435,30 @@ async def test_no_access_log_when_disabled(caplog: pytest.LogCaptureFixture) -> 
     async with running(echo_app, access_log=False) as srv:
         await request(srv.port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
     assert not [rec for rec in caplog.records if rec.name == "ferrule.access"]
+
+
+def test_access_log_as_json_lines() -> None:
+    import io
+    import json as json_module
+
+    from ferrule.server.accesslog import AccessJSONFormatter, log_access
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(AccessJSONFormatter())
+    logger = logging.getLogger("ferrule.access")
+    logger.addHandler(handler)
+    old_level, logger.level = logger.level, logging.INFO
+    try:
+        log_access(("1.2.3.4", 5), b"GET", b'/x\n{"forged": 1}\x1b[31m\xff', "1.1", 404, 0.0015)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+    (line,) = stream.getvalue().splitlines()
+    assert line.isascii()
+    record = json_module.loads(line)
+    assert record["target"] == '/x\n{"forged": 1}\x1b[31m\xff'
+    assert {k: record[k] for k in ("client", "method", "http_version", "status", "duration_ms")} == {
+        "client": "1.2.3.4:5", "method": "GET", "http_version": "1.1", "status": 404, "duration_ms": 1.5,
+    }
+    assert record["time"].endswith("Z")
