@@ -37,7 +37,8 @@ from ferrule.asgi_core.types import ASGIApp, Receive, Scope, Send
 from ferrule.di import AppScope, DependencyOverrides
 from ferrule.routing import APIRoute, APIRouter, BaseRoute, Lifespan
 from ferrule.routing.frontend import Fallback
-from ferrule.routing.options import Default, RouteOptions, generate_unique_id
+from ferrule.routing import RouteOptions
+from ferrule.routing.options import Default, generate_unique_id
 from ferrule.routing.router import RouteConflicts
 from ferrule.validation.errors import (
     RequestValidationError,

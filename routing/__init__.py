@@ -11,13 +11,13 @@ from .convertors import register_convertor as register_convertor
 from .errors import RouteConfigError as RouteConfigError
 from .errors import RouteConflictError as RouteConflictError
 from .lifespan import Lifespan as Lifespan
+from .api_route import RouteOptions as RouteOptions
+from .api_router import APIRouter as APIRouter
 from .options import Default as Default
-from .options import RouteOptions as RouteOptions
 from .options import generate_unique_id as generate_unique_id
-from .router import APIRouter as APIRouter
+from .router import Mount as Mount
 from .router import Router as Router
 from .routes import BaseRoute as BaseRoute
-from .routes import Mount as Mount
 from .routes import NoMatchFound as NoMatchFound
 from .routes import Route as Route
 from .routes import WebSocketRoute as WebSocketRoute

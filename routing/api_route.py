@@ -24,9 +24,10 @@ import inspect
 import math
 import re
 from collections.abc import Callable, Collection, Sequence
+from enum import Enum
 from contextlib import AsyncExitStack
 from time import perf_counter
-from typing import Any
+from typing import Any, TypedDict
 
 from anyio import CancelScope, CapacityLimiter, move_on_after
 from typing_extensions import Unpack
@@ -43,13 +44,14 @@ from ferrule.validation.serialize import compile_response
 
 from .errors import RouteConfigError
 from .exit_stack import LazyExitStack
-from .options import DefaultPlaceholder, RouteOptions, generate_unique_id, resolve_default
+from .options import DefaultPlaceholder, generate_unique_id, resolve_default
 from .responder import compile_responder
-from .routes import BaseRoute
+from .routes import BaseRoute, is_routable_path
+from .stream_lanes import compile_stream_responder
 from .templates import Template
 from .timeouts import ResponseTimeoutError, check_timeout, timed_body_receive
 
-__all__ = ["APIRoute", "APIWebSocketRoute", "endpoint_context", "is_routable_path", "return_annotation"]
+__all__ = ["APIRoute", "APIWebSocketRoute", "RouteOptions", "endpoint_context", "return_annotation"]
 
 _UNSET: Any = DefaultPlaceholder(None)
 
@@ -63,11 +65,6 @@ def endpoint_context(endpoint: Callable[..., Any], method_path: str) -> Endpoint
 
 
 _PATH_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}")
-
-
-def is_routable_path(path: str) -> bool:
-    """Whether a route path is matched by routers (callback/webhook expressions are not)."""
-    return not path or path.startswith("/")
 
 
 def _documented_only(path: str) -> Template:
@@ -86,6 +83,71 @@ def return_annotation(endpoint: Callable[..., Any]) -> Any:
     except (NameError, TypeError):
         signature = inspect.signature(endpoint)
     return signature.return_annotation
+
+
+class RouteOptions(TypedDict, total=False):
+    """The options of ``api_route`` and every verb decorator (FastAPI's names).
+
+    Attributes:
+        response_model: the model the return value is validated and serialized
+            with; by default the return annotation; ``None`` disables it.
+        status_code: the success status (default 200, or the response class').
+        tags: OpenAPI tags.
+        dependencies: dependencies run for their side effects, results discarded.
+        summary: OpenAPI summary.
+        description: OpenAPI description (default: the endpoint's docstring).
+        response_description: description of the success response.
+        responses: extra OpenAPI responses, by status code.
+        deprecated: mark the operation deprecated in OpenAPI.
+        operation_id: explicit OpenAPI operationId.
+        response_model_include: fields to include when serializing.
+        response_model_exclude: fields to exclude when serializing.
+        response_model_by_alias: serialize with field aliases (default True).
+        response_model_exclude_unset: drop fields that were never set.
+        response_model_exclude_defaults: drop fields equal to their default.
+        response_model_exclude_none: drop fields that are None.
+        include_in_schema: list the route in OpenAPI (default True).
+        response_class: the response class (default ``JSONResponse``).
+        name: the route name for ``url_path_for`` (default: the endpoint's name).
+        callbacks: OpenAPI callbacks (routes of an ``APIRouter``).
+        openapi_extra: merged into the operation's OpenAPI object.
+        generate_unique_id_function: computes the operation's unique id.
+        strict_content_type: only parse JSON bodies sent as JSON (default True).
+        max_body_size: request body limit in bytes (413 above); None = no limit.
+        sse_ping_interval: seconds of silence before an SSE keepalive comment.
+        body_timeout: seconds allowed to receive the request body (408 after);
+            None = no limit (see ``ferrule.routing.timeouts``).
+        response_timeout: seconds allowed to solve dependencies (body reading
+            included) and run the endpoint (503 after); None = no limit.
+    """
+
+    response_model: Any
+    status_code: int | None
+    tags: list[str | Enum] | None
+    dependencies: Sequence[Any] | None
+    summary: str | None
+    description: str | None
+    response_description: str
+    responses: dict[int | str, dict[str, Any]] | None
+    deprecated: bool | None
+    operation_id: str | None
+    response_model_include: Any
+    response_model_exclude: Any
+    response_model_by_alias: bool
+    response_model_exclude_unset: bool
+    response_model_exclude_defaults: bool
+    response_model_exclude_none: bool
+    include_in_schema: bool
+    response_class: type[Response] | Any
+    name: str | None
+    callbacks: list[Any] | None
+    openapi_extra: dict[str, Any] | None
+    generate_unique_id_function: Callable[[APIRoute], str] | Any
+    strict_content_type: bool | Any
+    max_body_size: int | None | Any
+    sse_ping_interval: float | Any
+    body_timeout: float | None | Any
+    response_timeout: float | None | Any
 
 
 class APIRoute(BaseRoute):
@@ -201,7 +263,9 @@ class APIRoute(BaseRoute):
                 exclude_none=self.response_model_exclude_none,
                 endpoint_ctx=self.endpoint_ctx,
             )
-        self._respond = compile_responder(self)
+        self._respond = (
+            compile_stream_responder(self) if self.plan.is_generator_endpoint else compile_responder(self)
+        )
         self._body_limit = self.request_config.max_body_size
         where = f"route {method_path} -> {self.endpoint_ctx.function}"
         body_timeout = check_timeout("body_timeout", resolve_default(self.body_timeout), where)

@@ -10,7 +10,7 @@ through untouched.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ferrule.asgi_core.request import Request
 from ferrule.asgi_core.response import (
@@ -23,14 +23,42 @@ from ferrule.asgi_core.response import (
     status_has_no_body,
 )
 from ferrule.validation.encoders import jsonable_encoder
-from ferrule.validation.serialize import serialize_without_model
+from ferrule.validation.errors import EndpointContext
+from ferrule.validation.serialize import ResponseSerializer, serialize_without_model
 
 if TYPE_CHECKING:
     from ferrule.di import SolveContext
 
-    from .api_route import APIRoute
+__all__ = ["Responder", "ResponseSpec", "compile_responder", "merge_sub_response"]
 
-__all__ = ["Responder", "compile_responder", "merge_sub_response"]
+
+class ResponseSpec(Protocol):
+    """What a route's responder is compiled from (``APIRoute`` has these, FastAPI's names)."""
+
+    @property
+    def actual_response_class(self) -> type[Response]: ...
+    @property
+    def response_serializer(self) -> ResponseSerializer | None: ...
+    @property
+    def status_code(self) -> int | None: ...
+    @property
+    def response_model(self) -> Any: ...
+    @property
+    def response_model_include(self) -> Any: ...
+    @property
+    def response_model_exclude(self) -> Any: ...
+    @property
+    def response_model_by_alias(self) -> bool: ...
+    @property
+    def response_model_exclude_unset(self) -> bool: ...
+    @property
+    def response_model_exclude_defaults(self) -> bool: ...
+    @property
+    def response_model_exclude_none(self) -> bool: ...
+    @property
+    def endpoint_ctx(self) -> EndpointContext: ...
+    @property
+    def sse_ping_interval(self) -> Any: ...
 
 Responder = Callable[[Any, "SolveContext", Request], Response]
 """Result -> response. Plain functions: nothing in them waits (PERF: no coroutine per request)."""
@@ -61,12 +89,8 @@ def merge_sub_response(raw: list[tuple[bytes, bytes]], sub: Response) -> None:
     raw.extend(pair for pair in sub.raw_headers if pair[0] != b"content-length")
 
 
-def compile_responder(route: APIRoute) -> Responder:
-    """The per-request function that makes ``route``'s response from a result."""
-    if route.plan.is_generator_endpoint:
-        from .stream_lanes import compile_stream_responder
-
-        return compile_stream_responder(route)
+def compile_responder(route: ResponseSpec) -> Responder:
+    """The per-request function that makes a (non-generator) endpoint's response from its result."""
     response_class = route.actual_response_class
     serializer = route.response_serializer
     status_code = route.status_code

@@ -1,4 +1,6 @@
-"""``Router`` (dispatch over a radix tree) and ``APIRouter`` (FastAPI's decorators).
+"""``Router`` (dispatch over a radix tree) and ``Mount`` (a sub-app or router under a prefix).
+
+Registration with FastAPI's decorators (``APIRouter``) is in ``api_router.py``.
 
 Dispatch per request: one ``RouteTree.match`` on the route path (the path
 minus ``root_path``), then
@@ -23,31 +25,23 @@ rebuilt before the next request.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from enum import Enum
 import logging
-from typing import Any, Literal, TypeVar
-
-from typing_extensions import Unpack
+from typing import Any, Literal
 
 from ferrule.asgi_core.exceptions import HTTPException
-from ferrule.asgi_core.request import DEFAULT_MAX_BODY_SIZE
-from ferrule.asgi_core.response import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from ferrule.asgi_core.response import PlainTextResponse, RedirectResponse
 from ferrule.asgi_core.types import ASGIApp, Receive, Scope, Send
 from ferrule.asgi_core.url import URL
 from ferrule.asgi_core.websocket import WebSocket
-from ferrule.di import AppScope
 
-from .api_route import APIRoute, APIWebSocketRoute, is_routable_path
 from .errors import RouteConfigError, RouteConflictError
-from .frontend import Fallback, FrontendRoute, PathLike, best_frontend, declare_frontend, join_frontend_paths
+from .frontend import FrontendRoute, best_frontend
 from .lifespan import Lifespan, handle_lifespan, legacy_lifespan, merge_lifespans
-from .options import Default, DefaultPlaceholder, RouteOptions, generate_unique_id
-from .routes import BaseRoute, Mount, NoMatchFound, Route, WebSocketRoute, get_route_path
+from .routes import BaseRoute, NoMatchFound, Route, WebSocketRoute, get_route_path, is_routable_path
+from .templates import Template
 from .tree import MethodNotAllowed, RouteTree, TreeMatch
 
-__all__ = ["APIRouter", "Router"]
-
-F = TypeVar("F", bound=Callable[..., Any])
+__all__ = ["Mount", "RouteConflicts", "Router"]
 
 _WS = "WEBSOCKET"
 
@@ -265,307 +259,72 @@ class Router:
         await PlainTextResponse("Not Found", 404)(scope, receive, send)
 
 
-class APIRouter(Router):
-    """FastAPI's ``APIRouter``: decorators for API routes and ``include_router``.
+class Mount(BaseRoute):
+    """Serve a sub-app or a list of routes under a path prefix.
 
-    Router-level settings apply to every route added to it; per-route values
-    win where FastAPI says they do (tags, dependencies and callbacks are
-    concatenated router-first; responses are merged with the route's winning).
+    The child sees ``root_path`` extended by the matched prefix and the full
+    ``path`` (ASGI spec: ``root_path`` is the part of the path the child
+    does not route on), so it can build correct URLs.
     """
+
+    is_prefix = True
+    kind = "mount"
 
     def __init__(
         self,
-        *,
-        prefix: str = "",
-        tags: list[str | Enum] | None = None,
-        dependencies: Sequence[Any] | None = None,
-        default_response_class: type[Response] = Default(JSONResponse),
-        responses: dict[int | str, dict[str, Any]] | None = None,
-        callbacks: list[BaseRoute] | None = None,
+        path: str,
+        app: ASGIApp | None = None,
         routes: Sequence[BaseRoute] | None = None,
-        redirect_slashes: bool = True,
-        default: ASGIApp | None = None,
-        dependency_overrides_provider: Any = None,
-        route_class: type[APIRoute] = APIRoute,
-        on_startup: Sequence[Callable[[], Any]] | None = None,
-        on_shutdown: Sequence[Callable[[], Any]] | None = None,
-        lifespan: Lifespan | None = None,
-        deprecated: bool | None = None,
-        include_in_schema: bool = True,
-        generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
-        strict_content_type: bool = Default(True),
-        max_body_size: int | None = Default(DEFAULT_MAX_BODY_SIZE),
-        sse_ping_interval: float = Default(15.0),
-        body_timeout: float | None = Default(None),
-        response_timeout: float | None = Default(None),
-        route_conflicts: RouteConflicts = "error",
-    ) -> None:
-        super().__init__(
-            routes=routes,
-            redirect_slashes=redirect_slashes,
-            default=default,
-            on_startup=on_startup,
-            on_shutdown=on_shutdown,
-            lifespan=lifespan,
-            route_conflicts=route_conflicts,
-        )
-        if prefix:
-            _check_prefix(prefix)
-        self.prefix = prefix
-        self.tags: list[str | Enum] = list(tags or [])
-        self.dependencies = list(dependencies or [])
-        self.default_response_class = default_response_class
-        self.responses = dict(responses or {})
-        self.callbacks = list(callbacks or [])
-        self.dependency_overrides_provider = dependency_overrides_provider
-        # A router not (yet) inside an app is its own provider: routes compile
-        # and run standalone, with app-scoped dependencies living in the router.
-        # include_router re-creates every route with the including app's provider.
-        self.dependency_overrides: Any = None
-        self.app_scope = AppScope()
-        self.stage_observer: Any = None
-        self.thread_limiter: Any = None
-        self.route_class = route_class
-        self.deprecated = deprecated
-        self.include_in_schema = include_in_schema
-        self.generate_unique_id_function = generate_unique_id_function
-        self.strict_content_type = strict_content_type
-        self.max_body_size = max_body_size
-        self.sse_ping_interval = sse_ping_interval
-        self.body_timeout = body_timeout
-        self.response_timeout = response_timeout
-
-    def add_api_route(
-        self,
-        path: str,
-        endpoint: Callable[..., Any],
-        *,
-        methods: Collection[str] | None = None,
-        route_class_override: type[APIRoute] | None = None,
-        **options: Unpack[RouteOptions],
-    ) -> APIRoute:
-        """Add an API route; router settings are merged into the route's options."""
-        opts: dict[str, Any] = dict(options)
-        opts["tags"] = [*self.tags, *(options.get("tags") or [])]
-        opts["dependencies"] = [*self.dependencies, *(options.get("dependencies") or [])]
-        opts["callbacks"] = [*self.callbacks, *(options.get("callbacks") or [])] or None
-        opts["responses"] = {**self.responses, **(options.get("responses") or {})}
-        opts["deprecated"] = options.get("deprecated") or self.deprecated
-        opts["include_in_schema"] = options.get("include_in_schema", True) and self.include_in_schema
-        for key, router_value in (
-            ("response_class", self.default_response_class),
-            ("generate_unique_id_function", self.generate_unique_id_function),
-            ("strict_content_type", self.strict_content_type),
-            ("max_body_size", self.max_body_size),
-            ("sse_ping_interval", self.sse_ping_interval),
-            ("body_timeout", self.body_timeout),
-            ("response_timeout", self.response_timeout),
-        ):
-            given = options.get(key, DefaultPlaceholder(None))
-            opts[key] = given if not isinstance(given, DefaultPlaceholder) else _pick_default(router_value, given)
-        route_class = route_class_override or self.route_class
-        route = route_class(
-            self.prefix + path,
-            endpoint,
-            methods=methods,
-            dependency_overrides_provider=self.dependency_overrides_provider or self,
-            **opts,
-        )
-        self.append_route(route)
-        return route
-
-    def api_route(
-        self, path: str, *, methods: Collection[str] | None = None, **options: Unpack[RouteOptions]
-    ) -> Callable[[F], F]:
-        """Decorator form of ``add_api_route``."""
-
-        def decorator(func: F) -> F:
-            self.add_api_route(path, func, methods=methods, **options)
-            return func
-
-        return decorator
-
-    def get(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.api_route(path, methods=["GET"], **options)
-
-    def put(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.api_route(path, methods=["PUT"], **options)
-
-    def post(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.api_route(path, methods=["POST"], **options)
-
-    def delete(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.api_route(path, methods=["DELETE"], **options)
-
-    def options(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.api_route(path, methods=["OPTIONS"], **options)
-
-    def head(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.api_route(path, methods=["HEAD"], **options)
-
-    def patch(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.api_route(path, methods=["PATCH"], **options)
-
-    def trace(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.api_route(path, methods=["TRACE"], **options)
-
-    def add_api_websocket_route(
-        self,
-        path: str,
-        endpoint: Callable[..., Any],
         name: str | None = None,
-        *,
-        dependencies: Sequence[Any] | None = None,
-    ) -> APIWebSocketRoute:
-        route = APIWebSocketRoute(
-            self.prefix + path,
-            endpoint,
-            name=name,
-            dependencies=[*self.dependencies, *(dependencies or [])],
-            dependency_overrides_provider=self.dependency_overrides_provider or self,
-        )
-        self.append_route(route)
-        return route
-
-    def websocket(
-        self, path: str, name: str | None = None, *, dependencies: Sequence[Any] | None = None
-    ) -> Callable[[F], F]:
-        """Decorator: a WebSocket endpoint with dependencies and parameters."""
-
-        def decorator(func: F) -> F:
-            self.add_api_websocket_route(path, func, name=name, dependencies=dependencies)
-            return func
-
-        return decorator
-
-    def frontend(self, path: str, *, directory: PathLike, fallback: Fallback = "auto",
-                 check_dir: bool | Literal["auto"] = "auto") -> None:
-        """Serve a built frontend (``dist/``) below ``path``, after every route: see ``routing.frontend``."""
-        files = declare_frontend(path, directory, fallback, check_dir)
-        provider = self.dependency_overrides_provider or self
-        self.frontends.append(FrontendRoute(join_frontend_paths(self.prefix, path), files,
-                                            dependencies=self.dependencies, dependency_overrides_provider=provider))
-
-    def include_router(
-        self,
-        router: APIRouter,
-        *,
-        prefix: str = "",
-        tags: list[str | Enum] | None = None,
-        dependencies: Sequence[Any] | None = None,
-        default_response_class: type[Response] = Default(JSONResponse),
-        responses: dict[int | str, dict[str, Any]] | None = None,
-        callbacks: list[BaseRoute] | None = None,
-        deprecated: bool | None = None,
-        include_in_schema: bool = True,
-        generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
     ) -> None:
-        """Copy ``router``'s routes into this one under ``prefix``, merging settings."""
-        if prefix:
-            _check_prefix(prefix)
-        if not isinstance(router, Router):
-            raise TypeError(f"include_router() needs an APIRouter, got {type(router).__name__}")
-        for route in router.routes:
-            if isinstance(route, APIRoute):
-                if not prefix and not route.path:
-                    raise RouteConfigError(
-                        f"prefix and path cannot both be empty (path operation: {route.name}); "
-                        "give the route a path like '/' or include the router with a prefix",
-                        template="",
-                    )
-                self.add_api_route(
-                    prefix + route.path,
-                    route.endpoint,
-                    methods=route.methods,
-                    response_model=route.response_model,
-                    status_code=route.status_code,
-                    tags=[*(tags or []), *route.tags],
-                    dependencies=[*(dependencies or []), *route.dependencies],
-                    summary=route.summary,
-                    description=route.description,
-                    response_description=route.response_description,
-                    responses={**(responses or {}), **route.responses},
-                    deprecated=route.deprecated or deprecated,
-                    operation_id=route.operation_id,
-                    response_model_include=route.response_model_include,
-                    response_model_exclude=route.response_model_exclude,
-                    response_model_by_alias=route.response_model_by_alias,
-                    response_model_exclude_unset=route.response_model_exclude_unset,
-                    response_model_exclude_defaults=route.response_model_exclude_defaults,
-                    response_model_exclude_none=route.response_model_exclude_none,
-                    include_in_schema=route.include_in_schema and include_in_schema,
-                    response_class=_first_explicit(
-                        route.response_class, router.default_response_class, default_response_class
-                    ),
-                    name=route.name,
-                    callbacks=[*(callbacks or []), *(route.callbacks or [])] or None,
-                    openapi_extra=route.openapi_extra,
-                    generate_unique_id_function=_first_explicit(
-                        route.generate_unique_id_function,
-                        router.generate_unique_id_function,
-                        generate_unique_id_function,
-                    ),
-                    strict_content_type=_first_explicit(route.strict_content_type, router.strict_content_type),
-                    max_body_size=_first_explicit(route.max_body_size, router.max_body_size),
-                    sse_ping_interval=_first_explicit(route.sse_ping_interval, router.sse_ping_interval),
-                    body_timeout=_first_explicit(route.body_timeout, router.body_timeout),
-                    response_timeout=_first_explicit(route.response_timeout, router.response_timeout),
-                    route_class_override=type(route),
-                )
-            elif isinstance(route, APIWebSocketRoute):
-                self.add_api_websocket_route(
-                    prefix + route.path,
-                    route.endpoint,
-                    name=route.name,
-                    dependencies=[*(dependencies or []), *route.dependencies],
-                )
-            elif isinstance(route, WebSocketRoute):
-                self.add_websocket_route(prefix + route.path, route.endpoint, name=route.name)
-            elif isinstance(route, Route):
-                self.add_route(
-                    prefix + route.path,
-                    route.endpoint,
-                    methods=route.methods,
-                    name=route.name,
-                    include_in_schema=route.include_in_schema,
-                )
-            elif isinstance(route, Mount):
-                self.append_route(Mount(prefix + route.path, app=route.app, name=route.name))
-            else:
-                raise TypeError(f"cannot include a route of type {type(route).__name__}")
-        provider = self.dependency_overrides_provider or self
-        deps = [*self.dependencies, *(dependencies or [])]
-        self.frontends.extend(frontend.copy(prefix, deps, provider) for frontend in router.frontends)
-        self.on_startup.extend(router.on_startup)
-        self.on_shutdown.extend(router.on_shutdown)
-        self.lifespan_context = merge_lifespans(self.lifespan_context, router.lifespan_context)
+        if (app is None) == (routes is None):
+            raise RouteConfigError(
+                f"Mount({path!r}) needs exactly one of 'app' or 'routes'", template=path
+            )
+        self.path = path.rstrip("/")
+        self.template = Template.parse(path, prefix=True)
+        if routes is not None:
+            app = Router(routes=list(routes))
+        assert app is not None  # invariant: checked above
+        self.app = app
+        self.name = name
+        self.include_in_schema = False
 
+    @property
+    def routes(self) -> list[BaseRoute]:
+        return list(getattr(self.app, "routes", []))
 
-def _first_explicit(*values: Any) -> Any:
-    for value in values:
-        if not isinstance(value, DefaultPlaceholder):
-            return value
-    return values[0]
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
 
+    def child_scope(self, scope: Scope, remainder: str, params: dict[str, Any]) -> None:
+        """Adjust ``scope`` in place for the child app (called by the router)."""
+        route_path = get_route_path(scope)
+        matched = route_path[: len(route_path) - len(remainder)] if remainder else route_path
+        root_path = scope.get("root_path", "")
+        scope["app_root_path"] = scope.get("app_root_path", root_path)
+        scope["root_path"] = root_path + matched
+        if params:
+            scope["path_params"] = {**scope.get("path_params", {}), **params}
 
-def _pick_default(router_value: Any, given: Any) -> Any:
-    # The router's value (explicit or its own default) replaces the route's default.
-    if isinstance(given, DefaultPlaceholder) and given.value is None:
-        return router_value
-    return router_value if not isinstance(router_value, DefaultPlaceholder) else given
-
-
-def _check_prefix(prefix: str) -> None:
-    if not prefix.startswith("/"):
-        raise RouteConfigError(
-            f"invalid router prefix {prefix!r}: a path prefix must start with '/' (e.g. {'/' + prefix!r})",
-            template=prefix,
-        )
-    if prefix.endswith("/"):
-        raise RouteConfigError(
-            f"invalid router prefix {prefix!r}: a path prefix must not end with '/' "
-            f"(use {prefix.rstrip('/')!r})",
-            template=prefix,
-        )
-
-
+    def url_path_for(self, name: str, /, **params: Any) -> str:
+        if self.name is not None and name == self.name and "path" in params:
+            rest = str(params.pop("path"))
+            base = self.template.format(**params)
+            return base.rstrip("/") + "/" + rest.lstrip("/")
+        if self.name is None:
+            child_name = name
+        elif name.startswith(self.name + ":"):
+            child_name = name[len(self.name) + 1:]
+        else:
+            raise NoMatchFound(name, params)
+        own = {k: params.pop(k) for k in list(params) if k in self.template.param_names}
+        if self.template.param_names and not own:
+            raise NoMatchFound(name, params)
+        base = self.template.format(**own)
+        for route in self.routes:
+            try:
+                return base + route.url_path_for(child_name, **params)
+            except NoMatchFound:
+                continue
+        raise NoMatchFound(name, params)

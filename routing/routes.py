@@ -1,9 +1,9 @@
-"""Plain routes: ``Route`` (request -> response), ``WebSocketRoute`` and ``Mount``.
+"""Plain routes: ``BaseRoute`` (what a router needs of a route), ``Route`` and ``WebSocketRoute``.
 
 Every route is matched by its router's radix tree, never by itself; a route
 only knows how to *handle* a request the tree sent to it and how to build
-its URL (``url_path_for``). ``APIRoute`` (the FastAPI-style pipeline) lives in
-``api_route.py``.
+its URL (``url_path_for``). ``Mount`` lives with ``Router`` (``router.py``: each
+makes the other), ``APIRoute`` (the FastAPI-style pipeline) in ``api_route.py``.
 """
 
 from __future__ import annotations
@@ -19,10 +19,17 @@ from ferrule.asgi_core.source import source_location
 from ferrule.asgi_core.types import ASGIApp, Receive, Scope, Send
 from ferrule.asgi_core.websocket import WebSocket
 
-from .errors import RouteConfigError
 from .templates import Template
 
-__all__ = ["BaseRoute", "Mount", "NoMatchFound", "Route", "WebSocketRoute", "describe_endpoint", "get_route_path"]
+__all__ = [
+    "BaseRoute",
+    "NoMatchFound",
+    "Route",
+    "WebSocketRoute",
+    "describe_endpoint",
+    "get_route_path",
+    "is_routable_path",
+]
 
 
 class NoMatchFound(Exception):
@@ -57,6 +64,11 @@ def get_route_path(scope: Scope) -> str:
     ):
         return path[len(root_path):]
     return path
+
+
+def is_routable_path(path: str) -> bool:
+    """Whether a route path is matched by routers (callback/webhook expressions are not)."""
+    return not path or path.startswith("/")
 
 
 def _is_request_endpoint(endpoint: Any) -> bool:
@@ -169,76 +181,3 @@ class WebSocketRoute(BaseRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
-
-
-class Mount(BaseRoute):
-    """Serve a sub-app or a list of routes under a path prefix.
-
-    The child sees ``root_path`` extended by the matched prefix and the full
-    ``path`` (ASGI spec: ``root_path`` is the part of the path the child
-    does not route on), so it can build correct URLs.
-    """
-
-    is_prefix = True
-    kind = "mount"
-
-    def __init__(
-        self,
-        path: str,
-        app: ASGIApp | None = None,
-        routes: Sequence[BaseRoute] | None = None,
-        name: str | None = None,
-    ) -> None:
-        if (app is None) == (routes is None):
-            raise RouteConfigError(
-                f"Mount({path!r}) needs exactly one of 'app' or 'routes'", template=path
-            )
-        self.path = path.rstrip("/")
-        self.template = Template.parse(path, prefix=True)
-        if routes is not None:
-            from .router import Router
-
-            app = Router(routes=list(routes))
-        assert app is not None  # invariant: checked above
-        self.app = app
-        self.name = name
-        self.include_in_schema = False
-
-    @property
-    def routes(self) -> list[BaseRoute]:
-        return list(getattr(self.app, "routes", []))
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
-
-    def child_scope(self, scope: Scope, remainder: str, params: dict[str, Any]) -> None:
-        """Adjust ``scope`` in place for the child app (called by the router)."""
-        route_path = get_route_path(scope)
-        matched = route_path[: len(route_path) - len(remainder)] if remainder else route_path
-        root_path = scope.get("root_path", "")
-        scope["app_root_path"] = scope.get("app_root_path", root_path)
-        scope["root_path"] = root_path + matched
-        if params:
-            scope["path_params"] = {**scope.get("path_params", {}), **params}
-
-    def url_path_for(self, name: str, /, **params: Any) -> str:
-        if self.name is not None and name == self.name and "path" in params:
-            rest = str(params.pop("path"))
-            base = self.template.format(**params)
-            return base.rstrip("/") + "/" + rest.lstrip("/")
-        if self.name is None:
-            child_name = name
-        elif name.startswith(self.name + ":"):
-            child_name = name[len(self.name) + 1:]
-        else:
-            raise NoMatchFound(name, params)
-        own = {k: params.pop(k) for k in list(params) if k in self.template.param_names}
-        if self.template.param_names and not own:
-            raise NoMatchFound(name, params)
-        base = self.template.format(**own)
-        for route in self.routes:
-            try:
-                return base + route.url_path_for(child_name, **params)
-            except NoMatchFound:
-                continue
-        raise NoMatchFound(name, params)

@@ -24,12 +24,10 @@ from ferrule.streaming import EventSourceResponse, JSONLinesResponse, ServerSent
 from ferrule.validation.serialize import compile_response
 
 from .options import resolve_default
-from .responder import Responder, merge_sub_response
+from .responder import Responder, ResponseSpec, merge_sub_response
 
 if TYPE_CHECKING:
     from ferrule.di import SolveContext
-
-    from .api_route import APIRoute
 
 __all__ = ["compile_stream_responder", "stream_item_type"]
 
@@ -55,7 +53,7 @@ def stream_item_type(annotation: Any) -> Any:
     return None
 
 
-def compile_stream_responder(route: APIRoute) -> Responder:
+def compile_stream_responder(route: ResponseSpec) -> Responder:
     """The per-request function that wraps a generator result in its streaming response."""
     response_class = route.actual_response_class
     item_type = stream_item_type(route.response_model)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
-from .routes import BaseRoute, Mount, describe_endpoint
+from .router import Mount
+from .routes import BaseRoute, describe_endpoint
 
 __all__ = ["print_routes", "route_table"]
 

@@ -32,18 +32,13 @@ from typing import Annotated, Any, get_args, get_origin
 from pydantic import Json
 from pydantic.fields import FieldInfo
 
-from ferrule.asgi_core.exceptions import FerruleError
 from ferrule.asgi_core.forms import UploadFile as _BaseUploadFile
 
 from . import _typing
-from .params import Body, Cookie, File, Header, Param, Path, Query, Undefined
+from .params import Body, Cookie, File, Form, Header, Param, ParamConfigError, Path, Query, Undefined
 from .uploads import UploadFile
 
 __all__ = ["ParamConfigError", "ParamField", "ParamLocation", "analyze_param"]
-
-
-class ParamConfigError(FerruleError, ValueError):
-    """An endpoint parameter is declared in a way ferrule cannot serve."""
 
 
 class ParamLocation(str, Enum):
@@ -110,8 +105,6 @@ class ParamField:
     @property
     def is_form(self) -> bool:
         """Read from a form body (``Form()``/``File()``)."""
-        from .params import Form
-
         return isinstance(self.field_info, Form)
 
 

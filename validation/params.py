@@ -27,6 +27,8 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 from typing_extensions import Unpack
 
+from ferrule.asgi_core.exceptions import FerruleError
+
 __all__ = [
     "Body",
     "Cookie",
@@ -35,12 +37,17 @@ __all__ = [
     "Form",
     "Header",
     "Param",
+    "ParamConfigError",
     "ParamTypes",
     "Path",
     "Query",
 ]
 
 Undefined: Any = PydanticUndefined
+
+
+class ParamConfigError(FerruleError, ValueError):
+    """An endpoint parameter is declared in a way ferrule cannot serve."""
 
 
 class ParamTypes(Enum):
@@ -199,8 +206,6 @@ class Path(Param):  # type: ignore[misc]
         **options: Unpack[FieldOptions],
     ) -> None:
         if default is not ... and default is not Undefined:
-            from .fields import ParamConfigError
-
             raise ParamConfigError(
                 f"Path() got the default {default!r}: path parameters are always "
                 "present in the URL, so they cannot have a default; remove it"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Protocol, Union
 
 from ..concurrency import run_in_threadpool
 from ..exceptions import ClientDisconnect, HTTPException, WebSocketException
@@ -21,10 +21,8 @@ from ..response import JSONResponse, Response, status_has_no_body
 from ..types import ASGIApp, Message, Receive, Scope, Send
 from ..websocket import WebSocket
 
-if TYPE_CHECKING:
-    from .errors import ServerErrorMiddleware
-
 __all__ = [
+    "ErrorFallback",
     "ExceptionHandler",
     "ExceptionMiddleware",
     "http_exception_handler",
@@ -34,6 +32,12 @@ __all__ = [
 _logger = logging.getLogger("ferrule.errors")
 
 ExceptionHandler = Callable[[Any, Any], Union[Awaitable[Any], Any]]
+
+
+class ErrorFallback(Protocol):
+    """What answers an exception no handler took (``ServerErrorMiddleware``)."""
+
+    async def send_error(self, scope: Scope, receive: Receive, send: Send, exc: Exception, started: bool) -> None: ...
 
 
 async def http_exception_handler(request: Request, exc: Exception) -> Response:
@@ -58,7 +62,7 @@ class ExceptionMiddleware:
         self,
         app: ASGIApp,
         handlers: Mapping[Any, ExceptionHandler] | None = None,
-        fallback: ServerErrorMiddleware | None = None,
+        fallback: ErrorFallback | None = None,
     ) -> None:
         self.app = app
         # PERF: with no middleware in between, the app fuses the 500 layer into
