@@ -23,7 +23,10 @@ def route_table(app: Any, prefix: str = "") -> list[tuple[str, str, str, str]]:
         if route.kind == "websocket":
             methods = "WS"
         else:
-            methods = ",".join(sorted(route.methods or ())) or "*"
+            allowed = set(route.methods or ())
+            if "GET" in allowed:
+                allowed.add("HEAD")  # the router answers HEAD on every GET route (RFC 9110 §9.3.2)
+            methods = ",".join(sorted(allowed)) or "*"
         endpoint = getattr(route, "endpoint", None)
         rows.append((methods, prefix + route.path, route.name or "", describe_endpoint(endpoint)))
     return rows

@@ -19,6 +19,10 @@ Theory of operation:
    and time) so the connection can serve the next request; else it closes.
 6. A WebSocket upgrade hands the socket to `websocket_conn` once the reader
    task is stopped; bytes h11 buffered after the head go along.
+7. Graceful shutdown: a response in progress is told the client left
+   (`receive()` gives `http.disconnect`, which streams watch); when the app
+   then returns without finishing it, the body is ended with its last chunk
+   so clients see a complete response. A request not yet answered finishes.
 """
 
 from __future__ import annotations
@@ -138,6 +142,8 @@ class HTTP11Connection:
 
     def begin_shutdown(self) -> None:
         self._closing = True
+        if self._cycle is not None:
+            self._cycle.on_shutdown()
         if self._delegate is not None:
             self._delegate.begin_shutdown()
         elif self._idle_scope is not None:
@@ -385,6 +391,12 @@ class HTTP11Connection:
         finally:
             self.watch_for_disconnect(False)
             self._cycle = None
+        if self._closing and cycle.started and not cycle.complete and not failed and not self._broken:
+            # A stream that stopped because the server is shutting down ends cleanly.
+            try:
+                await cycle.finish_body()
+            except (ClientDisconnected, RuntimeError):
+                pass
         if not cycle.complete and not failed:
             server_logger.error(
                 "ASGI application returned without %s the response (%s %s)",

@@ -117,6 +117,21 @@ class RequestCycle:
         self.peer_gone = True
         self._wake.set()
 
+    def on_shutdown(self) -> None:
+        """The server is stopping: a response in progress (a stream) is told to end.
+
+        Its `receive()` returns `http.disconnect`, which streams (SSE, JSON Lines)
+        watch; the connection then finishes the body cleanly (`finish_body`).
+        A request whose response has not started is left to finish.
+        """
+        if self.started and not self.complete:
+            self.keep_alive = False
+            self._wake.set()
+
+    async def finish_body(self) -> None:
+        """End a started response with an empty last chunk (a stream cut short by shutdown)."""
+        await self.send({"type": "http.response.body", "body": b"", "more_body": False})
+
     # -- receive -----------------------------------------------------------
 
     async def receive(self) -> Message:
@@ -124,6 +139,8 @@ class RequestCycle:
             return {"type": "http.disconnect"}
         if not self.body_done:
             return await self._read_body()
+        if self.started and self.conn.state.shutting_down:
+            return {"type": "http.disconnect"}
         await self._wake.wait()
         return {"type": "http.disconnect"}
 

@@ -218,3 +218,27 @@ def test_limit_flags_reach_the_server_config(monkeypatch: pytest.MonkeyPatch, ap
 def test_bad_limit_value_is_exit_2_naming_the_option(app_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["run", "cli_app_mod:app", "--app-dir", str(app_dir), "--max-connections", "0"]) == 2
     assert "max_connections=0 must be a positive integer" in capsys.readouterr().err
+
+
+def test_routes_command_lists_head_on_get_routes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "cli_routes_app.py").write_text(textwrap.dedent(
+        """
+        from ferrule import App
+        app = App(openapi_url=None)
+
+        @app.get("/items")
+        def items() -> list[int]:
+            return []
+
+        @app.post("/items")
+        def create() -> int:
+            return 1
+        """
+    ))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.delitem(sys.modules, "cli_routes_app", raising=False)
+    assert cli.main(["routes", "cli_routes_app:app", "--app-dir", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split()[:2] == ["GET,HEAD", "/items"]
+    assert lines[2].split()[:2] == ["POST", "/items"]
