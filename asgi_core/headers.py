@@ -218,6 +218,21 @@ class MutableHeaders(Headers):
         name = _lookup_name(key)
         self._list[:] = [(k, v) for k, v in self._list if k != name]
 
+    def clear(self) -> None:
+        """Remove every header (as ``dict.clear``; httpx's client headers allow it)."""
+        del self._list[:]
+
+    def pop(self, key: str, *default: str) -> str:
+        """Remove ``key`` and return its first value (``default``, or ``KeyError`` when absent)."""
+        name = _lookup_name(key)
+        for k, v in self._list:
+            if k == name:
+                del self[key]
+                return v.decode("latin-1")
+        if default:
+            return default[0]
+        raise KeyError(key)
+
     def __ior__(self, other: Mapping[str, str]) -> MutableHeaders:
         self.update(other)
         return self

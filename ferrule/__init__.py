@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ferrule.validation.param_functions import Path as Path
     from ferrule.validation.param_functions import Query as Query
     from ferrule.applications import App as App
+    from ferrule.applications import FastAPI as FastAPI
 
 __version__ = "0.1.0"
 
@@ -58,6 +59,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Path": ("ferrule.validation.param_functions", "Path"),
     "Query": ("ferrule.validation.param_functions", "Query"),
     "App": ("ferrule.applications", "App"),
+    "FastAPI": ("ferrule.applications", "FastAPI"),
 }
 
 
@@ -84,6 +86,7 @@ __all__ = [
     "Body",
     "Cookie",
     "Depends",
+    "FastAPI",
     "File",
     "Form",
     "HTTPConnection",

@@ -17,6 +17,7 @@ shutdown runs in reverse. Its state reaches ``scope["state"]`` and so
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from enum import Enum
@@ -46,7 +47,9 @@ from ferrule.validation.errors import (
     request_validation_exception_handler,
 )
 
-__all__ = ["App"]
+__all__ = ["App", "AppType", "FastAPI"]
+
+AppType = TypeVar("AppType", bound="App")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -197,10 +200,12 @@ class App:
         return self._dependency_overrides
 
     @dependency_overrides.setter
-    def dependency_overrides(self, value: Mapping[Any, Any]) -> None:
+    def dependency_overrides(self, value: Mapping[Any, Any] | None) -> None:
         # Compiled plans hold this exact object; replacing it would go unseen.
         self._dependency_overrides.clear()
-        self._dependency_overrides.update(value)
+        # COMPAT(fastapi): `app.dependency_overrides = None` means no overrides.
+        if value is not None:
+            self._dependency_overrides.update(value)
 
     # -- OpenAPI and docs -----------------------------------------------------
 
@@ -312,7 +317,16 @@ class App:
         return decorator
 
     def on_event(self, event_type: str) -> Callable[[F], F]:
-        """Legacy ``@app.on_event("startup")``; prefer ``lifespan=``."""
+        """Legacy ``@app.on_event("startup")``; prefer ``lifespan=``.
+
+        Warns ``DeprecationWarning`` when called, as FastAPI does.
+        """
+        warnings.warn(
+            "on_event is deprecated, use lifespan event handlers instead: "
+            "App(lifespan=...) with an async context manager (FastAPI docs: Lifespan Events)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
 
         def decorator(func: F) -> F:
             self.router.add_event_handler(event_type, func)
@@ -423,3 +437,7 @@ def _default_http_handler() -> ExceptionHandler:
     from ferrule.asgi_core.middleware.exceptions import http_exception_handler
 
     return http_exception_handler
+
+
+FastAPI = App
+"""``App`` under FastAPI's name, so porting can be a module-name change (``fastapi`` -> ``ferrule``)."""

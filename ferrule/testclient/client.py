@@ -150,9 +150,21 @@ class _ClientCore:
         self.root_path = root_path
         self.follow_redirects = follow_redirects
         self.client = client
-        self.headers = MutableHeaders(raw=merge_headers(headers))
+        self.headers = headers  # the setter adds the defaults
         self._cookies = Cookies(cookies)
         self.app_state: dict[str, Any] = {}
+
+    @property
+    def headers(self) -> MutableHeaders:
+        """Headers sent with every request, the defaults (``user-agent: testclient``,
+        ``accept``, ``accept-encoding``, ``connection``) included: as in httpx,
+        ``client.headers.clear()`` or ``del client.headers["user-agent"]`` stops sending them."""
+        return self._headers
+
+    @headers.setter
+    def headers(self, headers: HeadersInput) -> None:
+        # COMPAT(httpx): assigning merges with the defaults again.
+        self._headers = MutableHeaders(raw=merge_headers(_DEFAULT_HEADERS, headers))
 
     @property
     def cookies(self) -> Cookies:
@@ -174,7 +186,7 @@ class _ClientCore:
         request = build_request(
             method,
             merge_url(self.base_url, url, options.get("params")),
-            default_headers=_DEFAULT_HEADERS,
+            default_headers=[],
             client_headers=self.headers,
             headers=options.get("headers"),
             content=options.get("content"),

@@ -213,9 +213,10 @@ def test_legacy_startup_and_shutdown_handlers() -> None:
     events: list[str] = []
     app = App(on_startup=[lambda: events.append("start")])
 
-    @app.on_event("shutdown")
-    async def stop() -> None:
-        events.append("stop")
+    with pytest.warns(DeprecationWarning, match="on_event is deprecated, use lifespan"):
+        @app.on_event("shutdown")
+        async def stop() -> None:
+            events.append("stop")
 
     with TestClient(app):
         assert events == ["start"]
