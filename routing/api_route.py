@@ -20,6 +20,7 @@ torn down after the response was sent.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
 import re
@@ -39,8 +40,13 @@ from ferrule.asgi_core.types import Receive, Scope, Send
 from ferrule.asgi_core.websocket import WebSocket
 from ferrule.di import SolveContext, compile_endpoint
 from ferrule.validation.compile import RequestConfig
-from ferrule.validation.errors import EndpointContext, RequestValidationError, request_validation_exception_handler
-from ferrule.validation.serialize import compile_response
+from ferrule.validation.errors import (
+    EndpointContext,
+    RequestValidationError,
+    ValidationException,
+    request_validation_exception_handler,
+)
+from ferrule.validation.serialize import check_responses, compile_response
 
 from .errors import RouteConfigError
 from .exit_stack import LazyExitStack
@@ -182,12 +188,17 @@ class APIRoute(BaseRoute):
         self.dependency_overrides_provider = dependency_overrides_provider
         self.name = options.get("name") or getattr(endpoint, "__name__", type(endpoint).__name__)
         self.response_model = options.get("response_model", _UNSET)
-        self.status_code = options.get("status_code")
+        status_code = options.get("status_code")
+        # COMPAT(fastapi): an IntEnum (``HTTPStatus.CREATED``) is stored as the plain int it
+        # stands for, so the ASGI message and the OpenAPI key are ints, not enum members.
+        self.status_code = int(status_code) if isinstance(status_code, int) else status_code
         self.tags = list(options.get("tags") or [])
         self.dependencies = list(options.get("dependencies") or [])
         self.summary = options.get("summary")
         self.response_description = options.get("response_description", "Successful Response")
-        self.responses = dict(options.get("responses") or {})
+        self.responses = check_responses(
+            dict(options.get("responses") or {}), f"route {','.join(sorted(self.methods))} {path}"
+        )
         self.deprecated = options.get("deprecated")
         self.operation_id = options.get("operation_id")
         self.response_model_include = options.get("response_model_include")
@@ -305,6 +316,7 @@ class APIRoute(BaseRoute):
                 observer.on_stage(self.endpoint_ctx.method_path, "serialize", perf_counter() - start)
             await response(scope, receive, send)
         except RequestValidationError as exc:
+            locate_error(exc, scope, self.path)
             # PERF: the common 422 is answered here when the app keeps FastAPI's
             # default handler (same bytes as ExceptionMiddleware would send, with
             # no unwinding through the router and middleware frames).
@@ -315,6 +327,8 @@ class APIRoute(BaseRoute):
                 raise
             await (await request_validation_exception_handler(request, exc))(scope, receive, send)
         except BaseException as exc:
+            if isinstance(exc, ValidationException):
+                locate_error(exc, scope, self.path)
             if not stack.used or not await stack.aexit(type(exc), exc, exc.__traceback__):
                 raise
         else:
@@ -366,6 +380,7 @@ class APIRoute(BaseRoute):
             response = self._respond(result, _DIRECT_CTX, request)
             await response(scope, receive, send)
         except RequestValidationError as exc:
+            locate_error(exc, scope, self.path)
             handlers = getattr(self.dependency_overrides_provider, "exception_handlers", None)
             if handlers is None or handlers.get(RequestValidationError) is not request_validation_exception_handler:
                 raise
@@ -420,6 +435,20 @@ def _limiter(provider: Any) -> CapacityLimiter | None:
         return None
     limiter: CapacityLimiter | None = provider.thread_limiter
     return limiter
+
+
+def locate_error(exc: ValidationException, scope: Scope, path: str) -> None:
+    """Give ``exc`` the request's ``METHOD <mount prefix><route path>`` (FastAPI's endpoint path).
+
+    COMPAT(fastapi): the context names the method of the request (not every method of
+    the route) and the ``root_path`` of a mounted sub-app. Only on the error path.
+    """
+    ctx = exc.endpoint_ctx
+    if ctx is None:
+        return
+    method_path = f"{scope.get('method', 'WS')} {scope.get('root_path', '').rstrip('/')}{path}"
+    if ctx.method_path != method_path:
+        exc.endpoint_ctx = dataclasses.replace(ctx, method_path=method_path)
 
 
 def _is_body_model(model: Any) -> bool:

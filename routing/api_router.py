@@ -23,6 +23,7 @@ from ferrule.di import AppScope
 from .api_route import APIRoute, APIWebSocketRoute, RouteOptions
 from .errors import RouteConfigError
 from .frontend import Fallback, FrontendRoute, PathLike, declare_frontend, join_frontend_paths
+from .include import Inclusion, check_no_cycle
 from .lifespan import Lifespan, merge_lifespans
 from .options import Default, DefaultPlaceholder, generate_unique_id
 from .router import Mount, RouteConflicts, Router
@@ -211,8 +212,14 @@ class APIRouter(Router):
         """Serve a built frontend (``dist/``) below ``path``, after every route: see ``routing.frontend``."""
         files = declare_frontend(path, directory, fallback, check_dir)
         provider = self.dependency_overrides_provider or self
-        self.frontends.append(FrontendRoute(join_frontend_paths(self.prefix, path), files,
-                                            dependencies=self.dependencies, dependency_overrides_provider=provider))
+        self.add_frontend(FrontendRoute(join_frontend_paths(self.prefix, path), files,
+                                        dependencies=self.dependencies, dependency_overrides_provider=provider))
+
+    def add_frontend(self, frontend: FrontendRoute) -> None:
+        """Add a frontend (and to the routers this one was included in)."""
+        self.frontends.append(frontend)
+        for inclusion in self.included_in:
+            inclusion.copy_frontend(frontend)
 
     def include_router(
         self,
@@ -233,87 +240,20 @@ class APIRouter(Router):
             _check_prefix(prefix)
         if not isinstance(router, Router):
             raise TypeError(f"include_router() needs an APIRouter, got {type(router).__name__}")
+        check_no_cycle(self, router)
+        inclusion = Inclusion(self, router, prefix=prefix, tags=tags, dependencies=dependencies,
+                              default_response_class=default_response_class, responses=responses,
+                              callbacks=callbacks, deprecated=deprecated, include_in_schema=include_in_schema,
+                              generate_unique_id_function=generate_unique_id_function)
         for route in router.routes:
-            if isinstance(route, APIRoute):
-                if not prefix and not route.path:
-                    raise RouteConfigError(
-                        f"prefix and path cannot both be empty (path operation: {route.name}); "
-                        "give the route a path like '/' or include the router with a prefix",
-                        template="",
-                    )
-                self.add_api_route(
-                    prefix + route.path,
-                    route.endpoint,
-                    methods=route.methods,
-                    response_model=route.response_model,
-                    status_code=route.status_code,
-                    tags=[*(tags or []), *route.tags],
-                    dependencies=[*(dependencies or []), *route.dependencies],
-                    summary=route.summary,
-                    description=route.description,
-                    response_description=route.response_description,
-                    responses={**(responses or {}), **route.responses},
-                    deprecated=route.deprecated or deprecated,
-                    operation_id=route.operation_id,
-                    response_model_include=route.response_model_include,
-                    response_model_exclude=route.response_model_exclude,
-                    response_model_by_alias=route.response_model_by_alias,
-                    response_model_exclude_unset=route.response_model_exclude_unset,
-                    response_model_exclude_defaults=route.response_model_exclude_defaults,
-                    response_model_exclude_none=route.response_model_exclude_none,
-                    include_in_schema=route.include_in_schema and include_in_schema,
-                    response_class=_first_explicit(
-                        route.response_class, router.default_response_class, default_response_class
-                    ),
-                    name=route.name,
-                    callbacks=[*(callbacks or []), *(route.callbacks or [])] or None,
-                    openapi_extra=route.openapi_extra,
-                    generate_unique_id_function=_first_explicit(
-                        route.generate_unique_id_function,
-                        router.generate_unique_id_function,
-                        generate_unique_id_function,
-                    ),
-                    strict_content_type=_first_explicit(route.strict_content_type, router.strict_content_type),
-                    max_body_size=_first_explicit(route.max_body_size, router.max_body_size),
-                    sse_ping_interval=_first_explicit(route.sse_ping_interval, router.sse_ping_interval),
-                    body_timeout=_first_explicit(route.body_timeout, router.body_timeout),
-                    response_timeout=_first_explicit(route.response_timeout, router.response_timeout),
-                    route_class_override=type(route),
-                )
-            elif isinstance(route, APIWebSocketRoute):
-                self.add_api_websocket_route(
-                    prefix + route.path,
-                    route.endpoint,
-                    name=route.name,
-                    dependencies=[*(dependencies or []), *route.dependencies],
-                )
-            elif isinstance(route, WebSocketRoute):
-                self.add_websocket_route(prefix + route.path, route.endpoint, name=route.name)
-            elif isinstance(route, Route):
-                self.add_route(
-                    prefix + route.path,
-                    route.endpoint,
-                    methods=route.methods,
-                    name=route.name,
-                    include_in_schema=route.include_in_schema,
-                )
-            elif isinstance(route, Mount):
-                self.append_route(Mount(prefix + route.path, app=route.app, name=route.name))
-            else:
-                raise TypeError(f"cannot include a route of type {type(route).__name__}")
-        provider = self.dependency_overrides_provider or self
-        deps = [*self.dependencies, *(dependencies or [])]
-        self.frontends.extend(frontend.copy(prefix, deps, provider) for frontend in router.frontends)
+            inclusion.copy_route(route)
+        for frontend in router.frontends:
+            inclusion.copy_frontend(frontend)
+        # COMPAT(fastapi): what is added to `router` later reaches this router too.
+        router.included_in.append(inclusion)
         self.on_startup.extend(router.on_startup)
         self.on_shutdown.extend(router.on_shutdown)
         self.lifespan_context = merge_lifespans(self.lifespan_context, router.lifespan_context)
-
-
-def _first_explicit(*values: Any) -> Any:
-    for value in values:
-        if not isinstance(value, DefaultPlaceholder):
-            return value
-    return values[0]
 
 
 def _pick_default(router_value: Any, given: Any) -> Any:

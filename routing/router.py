@@ -93,6 +93,10 @@ class Router:
         self._tree_count = 0
         #: ``frontend()`` declarations: tried only after every route missed.
         self.frontends: list[FrontendRoute] = []
+        #: Where this router was included (``include.Inclusion``): later routes are copied there too.
+        self.included_in: list[Any] = []
+        #: The routers included into this one (to refuse inclusion cycles).
+        self.included_routers: list[Router] = []
         for route in routes or ():
             self.append_route(route)
 
@@ -102,15 +106,14 @@ class Router:
         """Add ``route``; a conflict with an existing route raises ``RouteConflictError``."""
         if self._tree_count != len(self.routes):
             self._rebuild()
-        if not route.is_prefix and not is_routable_path(route.path):
-            # An empty path is only a placeholder until include_router adds a prefix;
-            # a callback/webhook URL expression is only documented.
-            self.routes.append(route)
-            self._tree_count = len(self.routes)
-            return
-        self._add_to_tree(self._tree, route)
+        # An empty path is only a placeholder until include_router adds a prefix;
+        # a callback/webhook URL expression is only documented.
+        if route.is_prefix or is_routable_path(route.path):
+            self._add_to_tree(self._tree, route)
         self.routes.append(route)
         self._tree_count = len(self.routes)
+        for inclusion in self.included_in:
+            inclusion.copy_route(route)
 
     def _rebuild(self) -> RouteTree[BaseRoute]:
         tree: RouteTree[BaseRoute] = RouteTree()

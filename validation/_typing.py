@@ -36,6 +36,7 @@ __all__ = [
     "model_of",
     "replace_type",
     "strip_annotated",
+    "union_members",
 ]
 
 _SEQUENCE_TYPES: tuple[type[Any], ...] = (list, tuple, set, frozenset, deque, Sequence)
@@ -43,6 +44,12 @@ _SEQUENCE_TYPES: tuple[type[Any], ...] = (list, tuple, set, frozenset, deque, Se
 
 def _is_union(origin: Any) -> bool:
     return origin is Union or origin is types.UnionType
+
+
+def union_members(annotation: Any) -> tuple[Any, ...] | None:
+    """The members of a union (``Annotated`` stripped), or None when it is not one."""
+    annotation = strip_annotated(annotation)
+    return get_args(annotation) if _is_union(get_origin(annotation)) else None
 
 
 def _subclass(annotation: Any, bases: type[Any] | tuple[type[Any], ...]) -> bool:

@@ -72,11 +72,23 @@ _SINGLE_KEY: Final = "\x00body"
 _SCALAR, _SEQUENCE, _BYTES, _BYTES_SEQUENCE = 0, 1, 2, 3
 
 
-def _is_form_model(field: ParamField) -> type[BaseModel] | None:
+def _is_form_model(field: ParamField) -> tuple[type[BaseModel], ...] | None:
+    """The model(s) a ``Form()`` parameter reads the whole form into: ``Model``,
+    ``Model | None`` or a union of models (``A | B``, COMPAT(fastapi): validated
+    as that union, the form keys of every member collected), else ``None``."""
     info = field.field_info
     if not isinstance(info, Form) or info.embed or is_json(field.annotation):
         return None
-    return _typing.model_of(field.annotation)
+    model = _typing.model_of(field.annotation)
+    if model is not None:
+        return (model,)
+    union = _typing.union_members(field.annotation)
+    if union is None:
+        return None
+    members = [_typing.strip_annotated(arg) for arg in union if arg is not type(None)]
+    if all(isinstance(member, type) and issubclass(member, BaseModel) for member in members):
+        return tuple(members)
+    return None
 
 
 def should_embed(fields: Sequence[ParamField]) -> bool:
@@ -231,7 +243,8 @@ class BodyValidator:
         self._rename = rename
         self._span = contiguous(indices)
         # The whole body is one parameter: a present body is validated alone.
-        self._present = present_value_validator(group) if not embed and not is_form else None
+        single = not embed and not is_form and len(fields) == 1
+        self._present = present_value_validator(group) if single else None
 
     async def read(self, request: Request) -> Any:
         """The body as validation sees it: decoded JSON, ``FormData``, ``bytes`` or ``UNDEFINED``."""
@@ -264,7 +277,7 @@ class BodyValidator:
                 except ValidationError as exc:
                     return _body_errors(exc)
                 return None
-            data: Any = {} if body is UNDEFINED else {_SINGLE_KEY: body}
+            data: Any = {} if body is UNDEFINED else dict.fromkeys(self.group.keys.values(), body)
         elif type(body) is dict:
             data = body
         elif body is UNDEFINED or isinstance(body, bytes):
@@ -416,7 +429,11 @@ def compile_body(
             key = f"\x00form{position}"
             form_models[key] = _form_model(key, field, model)
         elif not embed:
-            key = _SINGLE_KEY
+            # One name, so the whole body is the value; several parameters of that name
+            # (an endpoint and its dependency both declaring `item: Item`) each get it.
+            key = _SINGLE_KEY if position == 0 else f"{_SINGLE_KEY}\x00{position}"
+            if position:
+                rename[key] = _SINGLE_KEY
         else:
             key = field.alias
             if is_form:
@@ -466,16 +483,17 @@ def _form_kind(field: ParamField) -> int:
     return _SEQUENCE if sequence else _SCALAR
 
 
-def _form_model(key: str, field: ParamField, model: type[BaseModel]) -> _FormModel:
-    entries: list[tuple[str, bool]] = []
-    for field_name, info in model.model_fields.items():
-        alias = info.validation_alias if isinstance(info.validation_alias, str) else None
-        alias = alias or info.alias or field_name
-        entries.append((alias, _typing.is_sequence(info.annotation)))
+def _form_model(key: str, field: ParamField, models: tuple[type[BaseModel], ...]) -> _FormModel:
+    sequences: dict[str, bool] = {}
+    for model in models:
+        for field_name, info in model.model_fields.items():
+            alias = info.validation_alias if isinstance(info.validation_alias, str) else None
+            alias = alias or info.alias or field_name
+            sequences[alias] = sequences.get(alias, False) or _typing.is_sequence(info.annotation)
     return _FormModel(
         key=key,
-        optional=_typing.strip_annotated(field.annotation) is not model,
-        fields=tuple(entries),
-        own_names=frozenset(alias for alias, _ in entries),
-        keeps_extras=model.model_config.get("extra") in ("allow", "forbid"),
+        optional=type(None) in (_typing.union_members(field.annotation) or ()),
+        fields=tuple(sequences.items()),
+        own_names=frozenset(sequences),
+        keeps_extras=any(model.model_config.get("extra") in ("allow", "forbid") for model in models),
     )

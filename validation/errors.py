@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +67,27 @@ class EndpointContext:
         file, line = source_location(target)
         return cls(function=name, file=file, line=line, method_path=method_path)
 
+    @classmethod
+    def coerce(cls, ctx: EndpointContext | Mapping[str, Any] | None) -> EndpointContext | None:
+        """``ctx`` as an ``EndpointContext``; FastAPI's dict form (``function``, ``path``,
+        ``file``, ``line``) is accepted, as FastAPI code passes it."""
+        if ctx is None or isinstance(ctx, EndpointContext):
+            return ctx
+        return cls(
+            function=str(ctx.get("function") or ""),
+            file=ctx.get("file"),
+            line=ctx.get("line"),
+            method_path=str(ctx.get("path") or ""),
+        )
+
+    def __getitem__(self, key: str) -> Any:
+        """COMPAT(fastapi): ``exc.endpoint_ctx["path"]``, as on FastAPI's dict."""
+        return self.as_dict()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """COMPAT(fastapi): ``exc.endpoint_ctx.get("file")``, as on FastAPI's dict."""
+        return self.as_dict().get(key, default)
+
     def as_dict(self) -> dict[str, Any]:
         """FastAPI's ``EndpointContext`` dict (``function``, ``path``, ``file``, ``line``)."""
         ctx: dict[str, Any] = {"function": self.function}
@@ -79,6 +100,10 @@ class EndpointContext:
         return ctx
 
 
+def _context(ctx: EndpointContext | Mapping[str, Any] | None) -> EndpointContext | None:
+    return ctx if ctx is None or type(ctx) is EndpointContext else EndpointContext.coerce(ctx)
+
+
 class ValidationException(Exception):
     """Base class of ferrule's validation errors (FastAPI's name).
 
@@ -87,10 +112,12 @@ class ValidationException(Exception):
         endpoint_ctx: where the failing endpoint lives.
     """
 
-    def __init__(self, errors: Sequence[Any], *, endpoint_ctx: EndpointContext | None = None) -> None:
+    def __init__(
+        self, errors: Sequence[Any], *, endpoint_ctx: EndpointContext | Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(errors)
         self._errors = list(errors)
-        self.endpoint_ctx = endpoint_ctx
+        self.endpoint_ctx = _context(endpoint_ctx)
 
     # PERF: read from endpoint_ctx when asked (a 422 is raised per bad request;
     # these are read only by custom handlers and in tracebacks).
@@ -148,12 +175,12 @@ class RequestValidationError(ValidationException):
         errors: Sequence[Any],
         *,
         body: Any = None,
-        endpoint_ctx: EndpointContext | None = None,
+        endpoint_ctx: EndpointContext | Mapping[str, Any] | None = None,
     ) -> None:
         # PERF: ValidationException.__init__ inlined (one is raised per bad request).
         Exception.__init__(self, errors)
         self._errors = list(errors)
-        self.endpoint_ctx = endpoint_ctx
+        self.endpoint_ctx = _context(endpoint_ctx)
         self.body = body
 
 
@@ -173,7 +200,7 @@ class ResponseValidationError(ValidationException):
         errors: Sequence[Any],
         *,
         body: Any = None,
-        endpoint_ctx: EndpointContext | None = None,
+        endpoint_ctx: EndpointContext | Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(errors, endpoint_ctx=endpoint_ctx)
         self.body = body

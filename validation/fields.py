@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import Json
+from pydantic import AliasChoices, Json
 from pydantic.fields import FieldInfo
 
 from ferrule.asgi_core.forms import UploadFile as _BaseUploadFile
@@ -208,12 +208,14 @@ def analyze_param(
             f"{name!r} is in the path template, so it is a path parameter: it cannot use "
             f"`{type(marker).__name__}()`; use `Path()` or rename the parameter",
         )
-    if isinstance(marker, Path) and not is_path:
+    path_alias = _path_alias(marker, path_param_names) if isinstance(marker, Path) and not is_path else None
+    if isinstance(marker, Path) and not is_path and path_alias is None:
+        named = " or ".join(f"{{{n}}}" for n in dict.fromkeys([name, *_alias_names(marker)]))
         raise _error(
             name,
             owner,
-            f"declared with `Path()` but the path template has no {{{name}}}; "
-            "add it to the path or use another marker",
+            f"declared with `Path()` but the path template has no {named}; "
+            "add it to the path, give `Path(alias=...)` the template's name, or use another marker",
         )
     if isinstance(marker, Path) and not _typing.is_scalar(bare):
         raise _error(
@@ -232,6 +234,10 @@ def analyze_param(
         )
 
     validation_alias = marker.validation_alias
+    if path_alias is not None:
+        # COMPAT(fastapi): a path parameter found by its alias (or the AliasChoices
+        # choice that is in the template) instead of its Python name.
+        validation_alias = path_alias
     if validation_alias is not None and not isinstance(validation_alias, str):
         if isinstance(marker, Param):
             raise _error(
@@ -257,6 +263,27 @@ def analyze_param(
     return ParamField(
         name=name, alias=alias, annotation=kept, field_info=marker, location=location, owner=owner
     )
+
+
+def _alias_names(marker: FieldInfo) -> list[str]:
+    """Every name a marker may be read by: ``validation_alias`` (each string choice), ``alias``."""
+    names: list[str] = []
+    validation_alias = marker.validation_alias
+    if isinstance(validation_alias, str):
+        names.append(validation_alias)
+    elif isinstance(validation_alias, AliasChoices):
+        names.extend(choice for choice in validation_alias.choices if isinstance(choice, str))
+    if marker.alias:
+        names.append(marker.alias)
+    return names
+
+
+def _path_alias(marker: FieldInfo, path_param_names: frozenset[str]) -> str | None:
+    """The template name a ``Path()`` parameter is read by, through its aliases (None: none is)."""
+    for alias in _alias_names(marker):
+        if alias in path_param_names:
+            return alias
+    return None
 
 
 def _location_of_subclass(marker: FieldInfo) -> ParamLocation:

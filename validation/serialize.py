@@ -27,6 +27,7 @@ Rules:
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -39,11 +40,62 @@ from ferrule.asgi_core.response import Response
 from .encoders import IncEx, is_plain_json, json_sendable, jsonable_encoder
 from .errors import EndpointContext, ResponseValidationError
 
-__all__ = ["ResponseConfigError", "ResponseSerializer", "compile_response", "serialize_without_model"]
+__all__ = [
+    "ResponseConfigError",
+    "ResponseSerializer",
+    "check_responses",
+    "compile_response",
+    "serialize_without_model",
+]
 
 
 class ResponseConfigError(FerruleError, ValueError):
     """A response model or return annotation cannot be validated."""
+
+
+_STATUS_RANGE = re.compile(r"[1-5]XX", re.IGNORECASE)
+
+
+def check_responses(responses: dict[Any, Any], where: str) -> dict[int | str, Any]:
+    """``responses=`` checked at declaration (FastAPI only fails when OpenAPI is built).
+
+    A key is a status code (``404``, ``"404"``, ``HTTPStatus.NOT_FOUND`` -> ``404``), a
+    range (``"4XX"``) or ``"default"``; a value is a dict whose ``model``, if any,
+    pydantic can build a schema for.
+
+    Raises:
+        ResponseConfigError: a key or model that OpenAPI could not describe.
+    """
+    checked: dict[int | str, Any] = {}
+    for code, value in responses.items():
+        key: int | str
+        if isinstance(code, int) and not isinstance(code, bool):
+            key = int(code)
+        elif isinstance(code, str) and (
+            code.isdigit() or _STATUS_RANGE.fullmatch(code) or code.lower() == "default"
+        ):
+            key = code
+        else:
+            raise ResponseConfigError(
+                f"{where}: responses key {code!r} is not a status code, a range like '4XX' or "
+                "'default'; use e.g. responses={404: {'model': Message}}"
+            )
+        if not isinstance(value, dict):
+            raise ResponseConfigError(
+                f"{where}: responses[{code!r}] must be a dict (OpenAPI response fields and an "
+                f"optional 'model'), got {type(value).__name__}"
+            )
+        if "model" in value:
+            try:
+                if not getattr(TypeAdapter(value["model"]), "pydantic_complete", True):
+                    raise PydanticUndefinedAnnotation(str(value["model"]), "not fully defined")
+            except (PydanticSchemaGenerationError, PydanticUndefinedAnnotation, PydanticUserError, TypeError) as exc:
+                raise ResponseConfigError(
+                    f"{where}: responses[{code!r}]['model'] = {value['model']!r} is not a type pydantic "
+                    "can describe; give a pydantic model or another type annotation"
+                ) from exc
+        checked[key] = value
+    return checked
 
 
 class ResponseSerializer:

@@ -1,0 +1,187 @@
+"""``include_router``: copying a router's routes into another, and keeping them in step.
+
+ferrule flattens inclusion: every route of the included router is re-created
+in the including one (with the prefix, tags, dependencies, responses and
+defaults merged, FastAPI's rules), so dispatch is one tree lookup. An
+``Inclusion`` remembers one ``include_router`` call, so that what is added to
+the included router *afterwards* is copied too (COMPAT(fastapi): FastAPI serves
+and documents routes added after ``include_router``). Inclusion cycles (a
+router into itself, or into a router it already includes) are refused, as in
+FastAPI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from enum import Enum
+from typing import Any
+
+from ferrule.asgi_core.response import Response
+
+from .api_route import APIRoute, APIWebSocketRoute
+from .errors import RouteConfigError
+from .frontend import FrontendRoute
+from .options import DefaultPlaceholder
+from .router import Mount
+from .routes import BaseRoute, Route, WebSocketRoute
+
+__all__ = ["Inclusion", "check_no_cycle"]
+
+
+def check_no_cycle(target: Any, router: Any) -> None:
+    """Refuse ``target.include_router(router)`` when it would make a cycle.
+
+    Raises:
+        RouteConfigError: ``router`` is ``target``, or already includes it (at any depth).
+    """
+    if router is target:
+        raise RouteConfigError(
+            "cannot include an APIRouter into itself (router.include_router(router)); "
+            "include a different router"
+        )
+    if _includes(router, target):
+        raise RouteConfigError(
+            "cannot include this APIRouter: it already includes (directly or through other "
+            "routers) the router it is being included into, which would make a cycle; "
+            "include a different router"
+        )
+
+
+def _includes(router: Any, other: Any) -> bool:
+    pending = [router]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        for child in _children(current):
+            if child is other:
+                return True
+            pending.append(child)
+    return False
+
+
+def _children(router: Any) -> list[Any]:
+    return list(getattr(router, "included_routers", ()))
+
+
+def _first_explicit(*values: Any) -> Any:
+    for value in values:
+        if not isinstance(value, DefaultPlaceholder):
+            return value
+    return values[0]
+
+
+class Inclusion:
+    """One ``target.include_router(router, ...)`` call: its options, to copy routes with."""
+
+    def __init__(
+        self,
+        target: Any,
+        router: Any,
+        *,
+        prefix: str,
+        tags: list[str | Enum] | None,
+        dependencies: Sequence[Any] | None,
+        default_response_class: type[Response],
+        responses: dict[int | str, dict[str, Any]] | None,
+        callbacks: list[BaseRoute] | None,
+        deprecated: bool | None,
+        include_in_schema: bool,
+        generate_unique_id_function: Callable[[APIRoute], str],
+    ) -> None:
+        self.target = target
+        self.router = router
+        self.prefix = prefix
+        self.tags = tags
+        self.dependencies = dependencies
+        self.default_response_class = default_response_class
+        self.responses = responses
+        self.callbacks = callbacks
+        self.deprecated = deprecated
+        self.include_in_schema = include_in_schema
+        self.generate_unique_id_function = generate_unique_id_function
+        target.included_routers.append(router)
+
+    def copy_frontend(self, frontend: FrontendRoute) -> None:
+        """Add ``frontend`` to the target under the prefix, its dependencies first."""
+        target = self.target
+        provider = target.dependency_overrides_provider or target
+        deps = [*target.dependencies, *(self.dependencies or [])]
+        target.add_frontend(frontend.copy(self.prefix, deps, provider))
+
+    def copy_route(self, route: BaseRoute) -> None:
+        """Re-create ``route`` in the target with this inclusion's settings merged."""
+        target, router, prefix = self.target, self.router, self.prefix
+        tags, dependencies, responses, callbacks = self.tags, self.dependencies, self.responses, self.callbacks
+        deprecated, include_in_schema = self.deprecated, self.include_in_schema
+        default_response_class = self.default_response_class
+        generate_unique_id_function = self.generate_unique_id_function
+        if isinstance(route, APIRoute):
+            if not prefix and not route.path:
+                raise RouteConfigError(
+                    f"prefix and path cannot both be empty (path operation: {route.name}); "
+                    "give the route a path like '/' or include the router with a prefix",
+                    template="",
+                )
+            target.add_api_route(
+                prefix + route.path,
+                route.endpoint,
+                methods=route.methods,
+                response_model=route.response_model,
+                status_code=route.status_code,
+                tags=[*(tags or []), *route.tags],
+                dependencies=[*(dependencies or []), *route.dependencies],
+                summary=route.summary,
+                description=route.description,
+                response_description=route.response_description,
+                responses={**(responses or {}), **route.responses},
+                deprecated=route.deprecated or deprecated,
+                operation_id=route.operation_id,
+                response_model_include=route.response_model_include,
+                response_model_exclude=route.response_model_exclude,
+                response_model_by_alias=route.response_model_by_alias,
+                response_model_exclude_unset=route.response_model_exclude_unset,
+                response_model_exclude_defaults=route.response_model_exclude_defaults,
+                response_model_exclude_none=route.response_model_exclude_none,
+                include_in_schema=route.include_in_schema and include_in_schema,
+                response_class=_first_explicit(
+                    route.response_class, router.default_response_class, default_response_class
+                ),
+                name=route.name,
+                callbacks=[*(callbacks or []), *(route.callbacks or [])] or None,
+                openapi_extra=route.openapi_extra,
+                generate_unique_id_function=_first_explicit(
+                    route.generate_unique_id_function,
+                    router.generate_unique_id_function,
+                    generate_unique_id_function,
+                ),
+                strict_content_type=_first_explicit(route.strict_content_type, router.strict_content_type),
+                max_body_size=_first_explicit(route.max_body_size, router.max_body_size),
+                sse_ping_interval=_first_explicit(route.sse_ping_interval, router.sse_ping_interval),
+                body_timeout=_first_explicit(route.body_timeout, router.body_timeout),
+                response_timeout=_first_explicit(route.response_timeout, router.response_timeout),
+                route_class_override=type(route),
+            )
+        elif isinstance(route, APIWebSocketRoute):
+            target.add_api_websocket_route(
+                prefix + route.path,
+                route.endpoint,
+                name=route.name,
+                dependencies=[*(dependencies or []), *route.dependencies],
+            )
+        elif isinstance(route, WebSocketRoute):
+            target.add_websocket_route(prefix + route.path, route.endpoint, name=route.name)
+        elif isinstance(route, Route):
+            target.add_route(
+                prefix + route.path,
+                route.endpoint,
+                methods=route.methods,
+                name=route.name,
+                include_in_schema=route.include_in_schema,
+            )
+        elif isinstance(route, Mount):
+            target.append_route(Mount(prefix + route.path, app=route.app, name=route.name))
+        else:
+            raise TypeError(f"cannot include a route of type {type(route).__name__}")
