@@ -26,8 +26,8 @@ from .frontend import Fallback, FrontendRoute, PathLike, declare_frontend, join_
 from .include import Inclusion, check_no_cycle
 from .lifespan import Lifespan, merge_lifespans
 from .options import Default, DefaultPlaceholder, generate_unique_id
-from .router import Mount, RouteConflicts, Router
-from .routes import BaseRoute, Route, WebSocketRoute
+from .router import RouteConflicts, Router
+from .routes import BaseRoute
 
 __all__ = ["APIRouter"]
 
