@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -56,7 +57,9 @@ __all__ = ["CacheKey", "build_dependant"]
 
 
 def _lenient_special(annotation: Any) -> SpecialKind | None:
-    if not isinstance(annotation, type):
+    # COMPAT(python3.10): ``list[str]`` is an instance of ``type`` there, yet
+    # ``issubclass`` refuses it: a parameterized generic is never a special.
+    if not isinstance(annotation, type) or isinstance(annotation, types.GenericAlias):
         return None
     for cls, kind in SPECIAL_TYPES:
         if issubclass(annotation, cls):

@@ -43,7 +43,16 @@ async def _probe() -> AsyncIterator[None]:
     yield None
 
 
-ASYNC_GEN_STEP: Any = type(_probe().__anext__())
+def _step_type() -> Any:
+    # The awaitable is closed, never left unawaited: Python 3.13 warns
+    # ("coroutine method 'asend' ... was never awaited") when one is collected.
+    generator = _probe()
+    step = generator.__anext__()
+    step.close()
+    return type(step)
+
+
+ASYNC_GEN_STEP: Any = _step_type()
 """The type of an async generator's ``__anext__()`` awaitable, which is its own iterator."""
 
 

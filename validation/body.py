@@ -19,7 +19,7 @@ Reading (once per request, FastAPI's rules):
 * Policy (a difference from FastAPI): JSON that no response could carry back
   is refused on input with a 400: ``NaN``/``Infinity`` (not JSON, RFC 8259
   §6), numbers that overflow to infinity (``1e999``) and lone surrogates
-  (``"\ud800"``, UTF-8-encoded ``ED A0 80``). FastAPI accepts them and then
+  (``"\\ud800"``, UTF-8-encoded ``ED A0 80``). FastAPI accepts them and then
   answers 500 when an endpoint echoes them.
 * Size: ``RequestConfig.max_body_size`` is set on the request before reading;
   ``asgi_core`` raises ``PayloadTooLargeError`` (413).

@@ -202,6 +202,30 @@ def test_parameters_are_classified() -> None:
     assert [f.name for f in dependant.flat_params()] == ["item_id", "q", "body", "token"]
 
 
+@pytest.mark.parametrize(
+    "annotation", [list[str], tuple[int, ...], set[bytes], frozenset[str]]
+)
+def test_parameterized_builtin_generics_are_parameters_not_specials(annotation: Any) -> None:
+    # Python 3.10: isinstance(list[str], type) is True, yet issubclass(list[str], X)
+    # raises TypeError; the special-type check must treat a generic alias as data.
+    def endpoint(tags: annotation = Query([]), body: annotation = Body(...)) -> None:  # type: ignore[valid-type]
+        pass
+
+    dependant = build_dependant(endpoint, path_param_names=frozenset())
+    assert [(f.name, f.location) for f in dependant.params] == [
+        ("tags", ParamLocation.query),
+        ("body", ParamLocation.body),
+    ]
+
+
+def test_parameterized_mapping_is_a_body_not_a_special() -> None:
+    def endpoint(body: dict[str, int]) -> None:
+        pass
+
+    dependant = build_dependant(endpoint, path_param_names=frozenset())
+    assert [(f.name, f.location) for f in dependant.params] == [("body", ParamLocation.body)]
+
+
 def test_depends_without_callable_uses_the_annotation() -> None:
     def endpoint(a: Klass = Depends(), b: Annotated[Klass, Depends()] = None) -> None:  # type: ignore[assignment]
         pass

@@ -6,7 +6,7 @@ import inspect
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, get_type_hints
+from typing import Any
 
 from ferrule.asgi_core.request import HTTPConnection, Request
 from ferrule.asgi_core.types import Message
@@ -98,17 +98,19 @@ def path_names(template: str) -> frozenset[str]:
 
 def fields_of(endpoint: Callable[..., Any], template: str = "/") -> list[ParamField]:
     """``analyze_param`` for every parameter of ``endpoint`` (what di does for a flat endpoint)."""
-    hints = get_type_hints(endpoint, include_extras=True)
+    # Not typing.get_type_hints: before 3.11 it wraps the annotation of a
+    # parameter defaulting to None in Optional[...], hiding an Annotated marker
+    # (``Annotated[list[int] | None, Query()] = None``); di reads signatures.
     names = path_names(template)
     return [
         analyze_param(
             name,
-            hints.get(name, inspect.Parameter.empty),
+            parameter.annotation,
             parameter.default,
             path_param_names=names,
             owner=endpoint.__name__,
         )
-        for name, parameter in inspect.signature(endpoint).parameters.items()
+        for name, parameter in inspect.signature(endpoint, eval_str=True).parameters.items()
     ]
 
 
