@@ -13,11 +13,13 @@ Compile once (``compile_endpoint``, at startup):
    (connection, sub-response, background tasks, security scopes)...,
    step results...]``.
 
-Run many (``EndpointPlan.solve``): check the overrides version (one integer
-compare), copy the list, fill the injected values, validate, run the steps,
-call the endpoint. When validation fails, the dependencies that need no
-request parameter still run first (FastAPI's order: a 401 wins over a 422). ``function``-scoped teardowns run before ``solve`` returns;
-``request``-scoped ones are on ``ctx.request_stack``.
+Run many (``EndpointPlan.solve``, one path): check the overrides version (one
+integer compare), copy the list, fill the injected values, validate, run the
+steps, call the endpoint. When validation fails, the steps whose inputs are
+all valid still run, in order, before the 422 is raised (FastAPI's order: a
+401 wins over a 422; ``ErrorBlame`` maps the errors to parameters).
+``function``-scoped teardowns run before ``solve`` returns; ``request``-scoped
+ones are on ``ctx.request_stack``.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from .markers import Depends
 from .overrides import DependencyOverrides
 from .solve import SecurityScopesFiller, SolveContext, Step, request_exits, run_async
 
-__all__ = ["EndpointPlan", "compile_endpoint"]
+__all__ = ["EndpointPlan", "ErrorBlame", "compile_endpoint"]
 
 
 class _Compiled:
@@ -64,7 +66,7 @@ class _Compiled:
         "function_stack",
         "has_async_gen",
         "injects",
-        "param_free_steps",
+        "blame",
     )
 
     def __init__(
@@ -100,20 +102,55 @@ class _Compiled:
             or self.scopes_fillers
             or self.has_async_gen
         )
-        self.param_free_steps = _param_free(self.steps, n_fields)
+        self.blame = ErrorBlame(validator.fields)
 
 
-def _param_free(steps: tuple[Step, ...], n_fields: int) -> tuple[Step, ...]:
-    """The steps that need no request parameter, directly or through other steps."""
-    tainted = set(range(n_fields))
-    free: list[Step] = []
-    for step in steps:  # topological order: arguments are known before their users
-        sources = (*step.positional, *(index for _, index in step.keywords))
-        if any(index in tainted for index in sources):
-            tainted.add(step.out)
-        else:
-            free.append(step)
-    return tuple(free)
+class ErrorBlame:
+    """Which parameters a 422's errors make unusable, and so which steps can still run.
+
+    Each location (path, query, header, cookie, body) is one validation: when
+    one of its parameters is invalid, none of its values exist, so every
+    parameter of a location named by an error (``loc[0]``) is unusable, and
+    every parameter when an error names no known location. A dependency is
+    skipped, never run on a missing value.
+
+    COMPAT(fastapi): FastAPI validates each parameter on its own, so it still
+    runs a dependency whose query parameter is valid while another query
+    parameter is invalid; ferrule skips it. Dependencies that take no request
+    parameter, or only parameters of other locations (an ``Authorization``
+    header while the body is invalid), run as in FastAPI.
+    """
+
+    __slots__ = ("n_fields", "by_location")
+
+    def __init__(self, fields: Sequence[ParamField]) -> None:
+        self.n_fields = len(fields)
+        self.by_location: dict[str, list[int]] = {}
+        for index, field in enumerate(fields):
+            self.by_location.setdefault(field.location.value, []).append(index)
+
+    def failed(self, errors: Sequence[Any]) -> set[int]:
+        """The slots of the parameters that have no valid value after ``errors``."""
+        failed: set[int] = set()
+        for error in errors:
+            loc = error.get("loc") or ()
+            fields = self.by_location.get(loc[0]) if loc else None
+            if fields is None:
+                return set(range(self.n_fields))
+            failed.update(fields)
+        return failed
+
+    def runnable(self, steps: Sequence[Step], errors: Sequence[Any]) -> list[Step]:
+        """``steps`` (in order) whose inputs, directly or through other steps, are all valid."""
+        tainted = self.failed(errors)
+        runnable: list[Step] = []
+        for step in steps:  # topological order: arguments are known before their users
+            sources = (*step.positional, *(index for _, index in step.keywords))
+            if any(index in tainted for index in sources):
+                tainted.add(step.out)
+            else:
+                runnable.append(step)
+        return runnable
 
 
 class DirectCall(NamedTuple):
@@ -268,8 +305,9 @@ class EndpointPlan:
         """Validate, run the dependencies, call the endpoint; return its raw result.
 
         Raises:
-            RequestValidationError: the request parameters are invalid (before
-                any dependency runs).
+            RequestValidationError: the request parameters are invalid (after
+                the dependencies whose own inputs are valid ran, see ``_invalid``).
+            HTTPException: raised by a dependency, also when parameters are invalid.
             Exception: whatever a dependency or the endpoint raised, after
                 ``function``-scoped teardowns ran.
         """
@@ -277,36 +315,31 @@ class EndpointPlan:
         overrides = self._overrides
         if overrides is not None and overrides.version != compiled.version:
             compiled = self._current()
-        if ctx.observer is not None or compiled.function_stack:
-            return await self._solve_slow(compiled, conn, ctx)
         values = compiled.template.copy()
         if compiled.injects:
             self._inject(compiled, values, conn, ctx)
         if compiled.n_fields:
-            error: ValidationException | None = None
+            observer = ctx.observer
+            start = perf_counter() if observer is not None else 0.0
             validator = compiled.validator
+            error: ValidationException | None = None
             try:
                 # PERF: no coroutine to await when there is no body to read.
                 if validator.needs_body:
-                    values[: compiled.n_fields] = await validator.validate(conn)
+                    await validator.validate(conn, values)
                 else:
-                    values[: compiled.n_fields] = validator.validate_params(conn)
+                    validator.validate_params(conn, values)
             except ValidationException as exc:
                 error = exc
+            if observer is not None:
+                observer.on_stage(self.route, "parse", perf_counter() - start)
             if error is not None:
                 await self._invalid(compiled, values, ctx, error)
-        for step in compiled.steps:
-            await step.run(step, values, ctx)
-        endpoint = compiled.endpoint
-        if endpoint.run is run_async:
-            # PERF: the common async endpoint is awaited here, not through run_async.
-            if endpoint.positional:
-                return await endpoint.call(
-                    *[values[i] for i in endpoint.positional], **{n: values[i] for n, i in endpoint.keywords}
-                )
-            return await endpoint.call(**{n: values[i] for n, i in endpoint.keywords})
-        await endpoint.run(endpoint, values, ctx)
-        return values[endpoint.out]
+        if not compiled.function_stack:
+            return await self._run(compiled, compiled.steps, values, ctx)
+        async with AsyncExitStack() as function_stack:
+            ctx._fn_stack = function_stack
+            return await self._run(compiled, compiled.steps, values, ctx)
 
     @staticmethod
     def _inject(compiled: _Compiled, values: list[Any], conn: Request | WebSocket, ctx: SolveContext) -> None:
@@ -324,43 +357,46 @@ class EndpointPlan:
             # request stack's one di entry after every teardown (LIFO).
             request_exits(ctx, shielded=True)
 
-    async def _solve_slow(self, compiled: _Compiled, conn: Request | WebSocket, ctx: SolveContext) -> Any:
-        """``solve`` with a function-scope stack and/or the timing hook."""
+    async def _run(
+        self, compiled: _Compiled, steps: tuple[Step, ...], values: list[Any], ctx: SolveContext
+    ) -> Any:
+        """Run ``steps`` then the endpoint (``steps`` empty: the endpoint only)."""
         observer = ctx.observer
-        values = compiled.template.copy()
-        if compiled.injects:
-            self._inject(compiled, values, conn, ctx)
-        if compiled.n_fields:
-            start = perf_counter() if observer is not None else 0.0
-            failed: ValidationException | None = None
-            try:
-                values[: compiled.n_fields] = await compiled.validator.validate(conn)
-            except ValidationException as exc:
-                failed = exc
-            if observer is not None:
-                observer.on_stage(self.route, "parse", perf_counter() - start)
-            if failed is not None:
-                await self._invalid(compiled, values, ctx, failed)
-        if not compiled.function_stack:
-            return await self._run(compiled, values, ctx)
-        async with AsyncExitStack() as function_stack:
-            ctx._fn_stack = function_stack
-            return await self._run(compiled, values, ctx)
+        start = perf_counter() if observer is not None else 0.0
+        for step in steps:
+            await step.run(step, values, ctx)
+        endpoint = compiled.endpoint
+        if observer is not None:
+            middle = perf_counter()
+            observer.on_stage(self.route, "dependencies", middle - start)
+            await endpoint.run(endpoint, values, ctx)
+            observer.on_stage(self.route, "endpoint", perf_counter() - middle)
+            return values[endpoint.out]
+        if endpoint.run is run_async and not endpoint.positional:
+            # PERF: bench `deps` - the common async endpoint is awaited here, not
+            # through run_async (one coroutine less per request).
+            return await endpoint.call(**{n: values[i] for n, i in endpoint.keywords})
+        await endpoint.run(endpoint, values, ctx)
+        return values[endpoint.out]
 
     async def _invalid(
         self, compiled: _Compiled, values: list[Any], ctx: SolveContext, error: ValidationException
     ) -> NoReturn:
-        """Raise ``error``, after running the dependencies that need no request parameter.
+        """Raise ``error``, after running the dependencies whose own inputs are valid.
 
-        COMPAT(fastapi): FastAPI calls every dependency whose own parameters are
-        valid before it answers 422, so an authentication dependency's 401 wins
-        over the 422 (and an unauthenticated client learns nothing about the
-        parameters). Here the dependencies that need no request parameter at
-        all run, in order; the first exception they raise replaces ``error``.
-        A body that is not JSON is refused at once, as FastAPI does.
+        COMPAT(fastapi): FastAPI solves the dependencies in order; one whose
+        request parameters (or sub-dependencies) are invalid is skipped, the
+        others run, and the collected errors become the 422 only after them.
+        So an exception from any of them (an authentication dependency's 401)
+        wins over the 422, and an unauthenticated client learns nothing about
+        the parameters. The error-free path never comes here. A body that is
+        not JSON is refused at once, before any dependency, as FastAPI does.
         """
-        steps = compiled.param_free_steps
-        if not steps or any(e.get("type") == "json_invalid" for e in error.errors()):
+        errors = error.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            raise error
+        steps = compiled.blame.runnable(compiled.steps, errors)
+        if not steps:
             raise error
         if not compiled.function_stack:
             for step in steps:
@@ -371,23 +407,6 @@ class EndpointPlan:
             for step in steps:
                 await step.run(step, values, ctx)
             raise error
-
-    async def _run(self, compiled: _Compiled, values: list[Any], ctx: SolveContext) -> Any:
-        endpoint = compiled.endpoint
-        observer = ctx.observer
-        if observer is None:
-            for step in compiled.steps:
-                await step.run(step, values, ctx)
-            await endpoint.run(endpoint, values, ctx)
-            return values[endpoint.out]
-        start = perf_counter()
-        for step in compiled.steps:
-            await step.run(step, values, ctx)
-        middle = perf_counter()
-        observer.on_stage(self.route, "dependencies", middle - start)
-        await endpoint.run(endpoint, values, ctx)
-        observer.on_stage(self.route, "endpoint", perf_counter() - middle)
-        return values[endpoint.out]
 
 
 def compile_endpoint(

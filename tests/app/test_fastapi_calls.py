@@ -122,3 +122,24 @@ def test_a_yield_dependency_that_swallows_an_exception_is_fastapis_error() -> No
     assert "raising an exception and a dependency with yield" in info.value.args[0]
     quiet = TestClient(app, raise_server_exceptions=False).get("/items/portal-gun")
     assert quiet.status_code == 500 and quiet.text == "Internal Server Error"
+def _auth(authorization: Annotated[str | None, Header()] = None) -> str:
+    if authorization != "secret":
+        raise HTTPException(401, "Not authenticated")
+    return "user"
+
+
+def test_an_authentication_401_wins_over_a_422() -> None:
+    app = App()
+
+    @app.post("/items")
+    async def create(item: Item, user: Annotated[str, Depends(_auth)], q: int = 0) -> str:
+        return user
+
+    client = TestClient(app)
+    bad = client.post("/items?q=x", json={"nom": 1})
+    assert bad.status_code == 401 and bad.json() == {"detail": "Not authenticated"}
+    invalid = client.post("/items?q=x", json={"nom": 1}, headers={"authorization": "secret"})
+    assert invalid.status_code == 422
+    assert [tuple(e["loc"]) for e in invalid.json()["detail"]] == [("query", "q"), ("body", "name")]
+
+

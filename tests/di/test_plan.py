@@ -24,6 +24,7 @@ from ferrule.asgi_core.response import Response
 from ferrule.asgi_core.websocket import WebSocket
 from ferrule.di import Depends, SolveContext
 from ferrule.di import markers
+from ferrule.validation.params import Cookie, Header
 from ferrule.validation.errors import RequestValidationError
 
 pytestmark = pytest.mark.anyio
@@ -514,3 +515,18 @@ def test_random_dags_run_in_topological_order_once_each(dag: tuple[list[list[int
             stack.extend(edges[node])
     assert sorted(calls) == sorted(reachable)  # each reachable node exactly once
     assert len(plan.steps) == len(reachable)
+
+
+async def test_error_blame_is_per_location_and_total_when_the_location_is_unknown() -> None:
+    from ferrule.di.plan import ErrorBlame
+
+    async def endpoint(a: int, b: int, x_h: int = Header(), c: int = Cookie()) -> None:
+        pass  # pragma: no cover
+
+    fields = plan_for(endpoint).validator.fields
+    blame = ErrorBlame(fields)
+    names = [f.name for f in fields]
+    assert {names[i] for i in blame.failed([{"loc": ("query", "a")}])} == {"a", "b"}
+    assert {names[i] for i in blame.failed([{"loc": ("header", "x-h")}, {"loc": ("cookie",)}])} == {"x_h", "c"}
+    assert blame.failed([{"loc": ("nowhere", "a")}]) == set(range(len(fields)))
+    assert blame.failed([{"loc": ()}]) == set(range(len(fields)))
