@@ -242,3 +242,14 @@ def test_routes_command_lists_head_on_get_routes(tmp_path: Path, monkeypatch: py
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].split()[:2] == ["GET,HEAD", "/items"]
     assert lines[2].split()[:2] == ["POST", "/items"]
+
+
+def test_every_flag_the_readme_names_exists() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    start = readme.index("## Safe by default")
+    end = readme.index("## Runs under any ASGI server")
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]+", readme[start:end]))
+    run_parser = cli.build_parser()._subparsers._group_actions[0].choices["run"]  # type: ignore[union-attr]
+    flags = {opt for action in run_parser._actions for opt in action.option_strings}
+    assert len(named) > 15
+    assert named - flags == set()
