@@ -100,11 +100,11 @@ def test_two_workers_serve_concurrently_and_a_killed_one_is_replaced(app_dir: Pa
         os.kill(second, signal.SIGKILL)
         server.wait_for(rf"worker {second} exited with status -9, starting a new one")
         server.wait_for(r"listening on http://127\.0\.0\.1:")
-        # Block the surviving worker: the replacement must serve the rest.
+        # One worker blocked (either one), the other answers: the survivor and a new process.
         blocked = Blocked(port, app_dir / "gate")
-        third = pid_of(port)
-        assert blocked.release() == first
-        assert third not in (first, second)
+        answered = pid_of(port)
+        pids = {blocked.release(), answered}
+        assert len(pids) == 2 and first in pids and second not in pids
     finally:
         status = server.stop()
     assert status == 0
