@@ -190,6 +190,13 @@ class MutableHeaders(Headers):
         if headers is not None and raw is None and scope is None:
             super().__init__()
             self._list = [check_header(k, v) for k, v in headers.items()]
+        elif isinstance(raw, list) and headers is None and scope is None:
+            # COMPAT(starlette): a raw list is shared, not copied, so edits reach it: pure-ASGI
+            # middleware wraps a held "http.response.start" message's headers and edits them
+            # in place (slowapi does this). Names are lowercased in place, as ASGI wants them.
+            super().__init__()
+            raw[:] = [(k.lower(), v) for k, v in raw]
+            self._list = raw
         else:
             super().__init__(headers, raw, scope)
             if scope is not None:

@@ -34,6 +34,10 @@ def _add_app_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--app-dir", default=None, metavar="DIR", help="directory to import the app from (default: .)"
     )
+    parser.add_argument(
+        "--compat", action="store_true",
+        help="drop-in mode: `import fastapi` / `import starlette` resolve to ferrule (ferrule.compat.install())",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -168,6 +172,21 @@ def _command_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _install_compat(args: argparse.Namespace) -> None:
+    from ferrule.compat import CompatInstallError, install
+
+    if args.command == "run" and (args.reload or (getattr(args, "workers", None) or 1) > 1):
+        raise ServerConfigError(
+            "--compat cannot be combined with --reload or --workers yet (the child processes "
+            "import the app without it); call ferrule.compat.install() at the top of your app "
+            "module instead"
+        )
+    try:
+        install()
+    except CompatInstallError as exc:
+        raise AppImportError(str(exc)) from exc
+
+
 _COMMANDS = {"run": _command_run, "routes": _command_routes, "openapi": _command_openapi}
 
 
@@ -175,6 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `ferrule` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
+        if args.compat:
+            _install_compat(args)
         return _COMMANDS[args.command](args)
     except AppImportError as exc:
         print(f"ferrule: error: {exc}", file=sys.stderr)

@@ -19,6 +19,7 @@ from ferrule.asgi_core.source import source_location
 from ferrule.asgi_core.types import ASGIApp, Receive, Scope, Send
 from ferrule.asgi_core.websocket import WebSocket
 
+from .starlette_match import Match, match_route
 from .templates import Template
 
 __all__ = [
@@ -102,6 +103,10 @@ class BaseRoute:
     @property
     def path_format(self) -> str:
         return self.template.path_format
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Starlette's ``route.matches(scope)``: ``(Match.FULL | PARTIAL | NONE, child scope)``."""
+        return match_route(self, get_route_path(scope) if "path" in scope else "", scope)
 
     def owner(self) -> str:
         """How errors and the route table describe this route."""
