@@ -304,7 +304,7 @@ async def test_ten_thousand_overlapping_unsorted_ranges(data_file: Path) -> None
     specs = ",".join(f"{(i * 7919) % 10_000}-{(i * 7919) % 10_000 + 100}" for i in range(10_000))
     started = time.perf_counter()
     result = await get(data_file, ("range", "bytes=" + specs))
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 3.0
     assert result.status == 206
     assert result.headers["content-range"] == f"bytes 0-10099/{len(DATA)}"
     assert result.body == DATA[:10100]

@@ -276,11 +276,13 @@ def test_parse_options_header(value: str | bytes, expected: tuple[str, dict[str,
     ids=["even-backslashes", "odd-unterminated", "escaped-quotes", "45-then-text", "bare", "quotes"],
 )
 def test_parse_options_header_is_linear_on_redos_shaped_input(value: str) -> None:
-    # A ReDoS guard (a backtracking regex takes seconds to hours here): the
-    # bound is generous on purpose.
+    # A ReDoS guard, not a speed test: a backtracking regex takes minutes to
+    # hours on these inputs, a linear parser a few milliseconds. The bound is
+    # two orders of magnitude above the linear time so that a loaded CI
+    # machine (2 cores shared with other jobs) cannot fail it.
     began = time.perf_counter()
     parse_options_header(value)
-    assert time.perf_counter() - began < 0.05
+    assert time.perf_counter() - began < 2.0
 
 
 def test_backslash_heavy_quoted_boundary_is_unescaped() -> None:

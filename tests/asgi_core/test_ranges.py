@@ -162,11 +162,11 @@ def test_ten_thousand_overlapping_unsorted_ranges_are_fast() -> None:
     elapsed = time.perf_counter() - started
     assert result == [(0, 10_050)]
     # A quadratic merge takes seconds here; the linear-ish one takes milliseconds.
-    assert elapsed < 0.5
+    assert elapsed < 2.0  # generous: a loaded 2-core CI machine must not fail it
 
 
 def test_ten_thousand_disjoint_ranges_are_capped_fast() -> None:
     specs = ",".join(f"{i * 3}-{i * 3}" for i in reversed(range(10_000)))
     started = time.perf_counter()
     assert parse_range_header("bytes=" + specs, 1_000_000, 100) is None
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 2.0
