@@ -14,12 +14,15 @@ Three kinds, each with its own style (STYLE.md "Errors"):
 
 from __future__ import annotations
 
+import sys
+import warnings
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
 __all__ = [
     "ClientDisconnect",
+    "FastAPIDeprecationWarning",
     "FerruleError",
     "HTTPException",
     "MalformedInputError",
@@ -29,6 +32,7 @@ __all__ = [
     "UnsupportedMediaTypeError",
     "WebSocketException",
     "truncated_repr",
+    "warn_deprecated",
 ]
 
 
@@ -38,6 +42,25 @@ def truncated_repr(value: object, limit: int = 80) -> str:
     if len(text) > limit:
         return text[: limit - 3] + "..."
     return text
+
+
+class FastAPIDeprecationWarning(UserWarning):
+    """A FastAPI feature that FastAPI itself deprecated (``regex=``, ``example=``, ...).
+
+    COMPAT(fastapi): FastAPI's class and its base (``UserWarning``, which Python
+    shows by default, unlike ``DeprecationWarning``); ferrule warns with it exactly
+    where FastAPI does, and nowhere else.
+    """
+
+
+def warn_deprecated(message: str, category: type[Warning] = FastAPIDeprecationWarning) -> None:
+    """Warn ``message``, pointing at the first caller outside ferrule (the user's line)."""
+    frame = sys._getframe(1)  # the caller, which is warnings.warn's stacklevel 2
+    level = 2
+    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("ferrule."):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 class FerruleError(AssertionError):

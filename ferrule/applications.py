@@ -26,7 +26,7 @@ from typing import Any, Literal, TypeVar
 from anyio import CapacityLimiter
 from typing_extensions import Unpack
 
-from ferrule.asgi_core.exceptions import HTTPException
+from ferrule.asgi_core.exceptions import HTTPException, warn_deprecated
 from ferrule.asgi_core.middleware import Middleware
 from ferrule.asgi_core.middleware.base import BaseHTTPMiddleware
 from ferrule.asgi_core.middleware.errors import ServerErrorMiddleware
@@ -146,6 +146,13 @@ class App:
         self.terms_of_service = terms_of_service
         self.contact = contact
         self.license_info = license_info
+        if root_path:
+            # COMPAT(fastapi): FastAPI deprecates the parameter (the server sets root_path).
+            warn_deprecated(
+                "The `root_path` parameter is deprecated. Configure the server's root path "
+                "instead, for example with `ferrule run --root-path /api/v1` (or your ASGI "
+                "server's option)."
+            )
         self.root_path = root_path or openapi_prefix
         self.root_path_in_servers = root_path_in_servers
         self.webhooks = webhooks or APIRouter()
@@ -391,6 +398,19 @@ class App:
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
         self.router.mount(path, app, name=name)
+
+    def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+        """Serve requests for the host name ``host`` (a template) with ``app`` (``routing.host``)."""
+        self.router.host(host, app, name=name)
+
+    def route(self, path: str, methods: Collection[str] | None = None, name: str | None = None,
+              include_in_schema: bool = True) -> Callable[[F], F]:
+        """Decorator: a plain route whose endpoint takes a ``Request`` (Starlette's ``app.route``)."""
+        return self.router.route(path, methods=methods, name=name, include_in_schema=include_in_schema)
+
+    def websocket_route(self, path: str, name: str | None = None) -> Callable[[F], F]:
+        """Decorator: a plain WebSocket route whose endpoint takes a ``WebSocket``."""
+        return self.router.websocket_route(path, name=name)
 
     def frontend(self, path: str, *, directory: str | os.PathLike[str], fallback: Fallback = "auto",
                  check_dir: bool | Literal["auto"] = "auto") -> None:

@@ -6,6 +6,7 @@ are the same classes under FastAPI's import names, so handlers registered for
 either see every such exception.
 """
 
+from ferrule.asgi_core.exceptions import FastAPIDeprecationWarning as FastAPIDeprecationWarning
 from ferrule.asgi_core.exceptions import FerruleError as FerruleError
 from ferrule.di import FastAPIError as FastAPIError
 from ferrule.asgi_core.exceptions import HTTPException as HTTPException
@@ -23,10 +24,6 @@ StarletteWebSocketException = WebSocketException
 
 class PydanticV1NotSupportedError(FastAPIError):
     """A ``pydantic.v1`` model was used where ferrule needs a pydantic v2 one."""
-
-
-class FastAPIDeprecationWarning(UserWarning):
-    """A FastAPI feature ferrule keeps for compatibility but that is on its way out."""
 
 
 __all__ = [

@@ -1,5 +1,8 @@
 """Response classes (FastAPI's ``fastapi.responses``)."""
 
+from typing_extensions import deprecated
+
+from ferrule.asgi_core.exceptions import FastAPIDeprecationWarning
 from ferrule.asgi_core.fileresponse import FileResponse as FileResponse
 from ferrule.asgi_core.response import HTMLResponse as HTMLResponse
 from ferrule.asgi_core.response import JSONResponse as JSONResponse
@@ -10,12 +13,28 @@ from ferrule.streaming import EventSourceResponse as EventSourceResponse
 from ferrule.streaming import StreamingResponse as StreamingResponse
 
 
+@deprecated(
+    "ORJSONResponse is deprecated (as in FastAPI): with a return type or response_model, "
+    "the JSON bytes come straight from pydantic, which is faster; use JSONResponse",
+    category=FastAPIDeprecationWarning,
+)
 class ORJSONResponse(JSONResponse):
-    """COMPAT(fastapi): FastAPI's orjson response; ferrule's JSON is already pydantic-core."""
+    """COMPAT(fastapi): FastAPI's orjson response; ferrule's JSON is already pydantic-core.
+
+    Deprecated as in FastAPI: creating one warns ``FastAPIDeprecationWarning``.
+    """
 
 
+@deprecated(
+    "UJSONResponse is deprecated (as in FastAPI): with a return type or response_model, "
+    "the JSON bytes come straight from pydantic, which is faster; use JSONResponse",
+    category=FastAPIDeprecationWarning,
+)
 class UJSONResponse(JSONResponse):
-    """COMPAT(fastapi): FastAPI's ujson response; ferrule's JSON is already pydantic-core."""
+    """COMPAT(fastapi): FastAPI's ujson response; ferrule's JSON is already pydantic-core.
+
+    Deprecated as in FastAPI: creating one warns ``FastAPIDeprecationWarning``.
+    """
 
 
 __all__ = [

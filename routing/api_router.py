@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeVar
 
 from typing_extensions import Unpack
 
+from ferrule.asgi_core.exceptions import warn_deprecated
 from ferrule.asgi_core.request import DEFAULT_MAX_BODY_SIZE
 from ferrule.asgi_core.response import JSONResponse, Response
 from ferrule.asgi_core.types import ASGIApp
@@ -203,6 +204,45 @@ class APIRouter(Router):
 
         def decorator(func: F) -> F:
             self.add_api_websocket_route(path, func, name=name, dependencies=dependencies)
+            return func
+
+        return decorator
+
+    def route(
+        self, path: str, methods: Collection[str] | None = None, name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> Callable[[F], F]:
+        """Decorator: a plain route whose endpoint takes a ``Request`` (FastAPI's ``router.route``)."""
+
+        def decorator(func: F) -> F:
+            self.add_route(path, func, methods=methods, name=name, include_in_schema=include_in_schema)
+            return func
+
+        return decorator
+
+    def websocket_route(self, path: str, name: str | None = None) -> Callable[[F], F]:
+        """Decorator: a plain WebSocket route whose endpoint takes a ``WebSocket``."""
+
+        def decorator(func: F) -> F:
+            self.add_websocket_route(path, func, name=name)
+            return func
+
+        return decorator
+
+    def on_event(self, event_type: str) -> Callable[[F], F]:
+        """Legacy ``@router.on_event("startup")``; prefer ``lifespan=``.
+
+        Warns ``DeprecationWarning`` when called, as FastAPI does; the handlers run
+        when the app including this router starts or stops.
+        """
+        warn_deprecated(
+            "on_event is deprecated, use lifespan event handlers instead: "
+            "APIRouter(lifespan=...) with an async context manager (FastAPI docs: Lifespan Events)",
+            DeprecationWarning,
+        )
+
+        def decorator(func: F) -> F:
+            self.add_event_handler(event_type, func)
             return func
 
         return decorator

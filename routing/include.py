@@ -22,6 +22,7 @@ from .api_route import APIRoute, APIWebSocketRoute
 from .errors import RouteConfigError
 from .frontend import FrontendRoute
 from .options import DefaultPlaceholder
+from .host import Host
 from .router import Mount
 from .routes import BaseRoute, Route, WebSocketRoute
 
@@ -183,5 +184,7 @@ class Inclusion:
             )
         elif isinstance(route, Mount):
             target.append_route(Mount(prefix + route.path, app=route.app, name=route.name))
+        elif isinstance(route, Host):
+            target.append_route(Host(route.host, app=route.app, name=route.name))
         else:
             raise TypeError(f"cannot include a route of type {type(route).__name__}")

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import Any
 
+from ferrule.asgi_core.exceptions import warn_deprecated
 from ferrule.asgi_core.types import Receive, Scope, Send
 
-__all__ = ["Lifespan", "handle_lifespan", "legacy_lifespan", "merge_lifespans"]
+__all__ = ["Lifespan", "as_lifespan", "handle_lifespan", "legacy_lifespan", "merge_lifespans"]
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[Mapping[str, Any] | None]]
 
@@ -41,6 +42,33 @@ def legacy_lifespan(
     return lifespan
 
 
+def as_lifespan(lifespan: Any) -> Lifespan | None:
+    """``lifespan`` as a context manager factory; a plain (async) generator function is
+    accepted and wrapped, with Starlette's deprecation warning (COMPAT: Starlette
+    wraps them too and warns; write ``@asynccontextmanager`` instead)."""
+    if inspect.isasyncgenfunction(lifespan):
+        warn_deprecated(
+            "async generator function lifespans are deprecated, "
+            "use an @contextlib.asynccontextmanager function instead"
+        )
+        result: Lifespan = asynccontextmanager(lifespan)
+        return result
+    if inspect.isgeneratorfunction(lifespan):
+        warn_deprecated(
+            "generator function lifespans are deprecated, "
+            "use an @contextlib.asynccontextmanager function instead"
+        )
+        sync_cm = contextmanager(lifespan)
+
+        @asynccontextmanager
+        async def wrapped(app: Any) -> AsyncIterator[Any]:
+            with sync_cm(app) as state:
+                yield state
+
+        return wrapped
+    return lifespan  # type: ignore[no-any-return]
+
+
 def merge_lifespans(outer: Lifespan | None, inner: Lifespan | None) -> Lifespan | None:
     """One lifespan that enters ``outer`` then ``inner`` and combines their state."""
     if outer is None:
@@ -54,7 +82,9 @@ def merge_lifespans(outer: Lifespan | None, inner: Lifespan | None) -> Lifespan 
             if outer_state is None and inner_state is None:
                 yield None
             else:
-                yield {**(outer_state or {}), **(inner_state or {})}
+                # COMPAT(fastapi): on a key both set, the outer (including) one wins:
+                # an app's lifespan state over an included router's.
+                yield {**(inner_state or {}), **(outer_state or {})}
 
     return merged
 

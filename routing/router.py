@@ -36,7 +36,8 @@ from ferrule.asgi_core.websocket import WebSocket
 
 from .errors import RouteConfigError, RouteConflictError
 from .frontend import FrontendRoute, best_frontend
-from .lifespan import Lifespan, handle_lifespan, legacy_lifespan, merge_lifespans
+from .host import Host, request_host
+from .lifespan import Lifespan, as_lifespan, handle_lifespan, legacy_lifespan, merge_lifespans
 from .routes import BaseRoute, NoMatchFound, Route, WebSocketRoute, get_route_path, is_routable_path
 from .templates import Template
 from .tree import MethodNotAllowed, RouteTree, TreeMatch
@@ -88,11 +89,13 @@ class Router:
         self.default = default
         self.on_startup = list(on_startup or [])
         self.on_shutdown = list(on_shutdown or [])
-        self.lifespan_context: Lifespan | None = lifespan
+        self.lifespan_context: Lifespan | None = as_lifespan(lifespan)
         self._tree: RouteTree[BaseRoute] = RouteTree()
         self._tree_count = 0
         #: ``frontend()`` declarations: tried only after every route missed.
         self.frontends: list[FrontendRoute] = []
+        #: ``Host`` routes: tried before the path routes (see ``routing.host``).
+        self.hosts: list[Host] = []
         #: Where this router was included (``include.Inclusion``): later routes are copied there too.
         self.included_in: list[Any] = []
         #: The routers included into this one (to refuse inclusion cycles).
@@ -108,7 +111,9 @@ class Router:
             self._rebuild()
         # An empty path is only a placeholder until include_router adds a prefix;
         # a callback/webhook URL expression is only documented.
-        if route.is_prefix or is_routable_path(route.path):
+        if route.kind == "host":
+            self.hosts.append(route)  # type: ignore[arg-type]
+        elif route.is_prefix or is_routable_path(route.path):
             self._add_to_tree(self._tree, route)
         self.routes.append(route)
         self._tree_count = len(self.routes)
@@ -117,8 +122,9 @@ class Router:
 
     def _rebuild(self) -> RouteTree[BaseRoute]:
         tree: RouteTree[BaseRoute] = RouteTree()
+        self.hosts = [route for route in self.routes if isinstance(route, Host)]
         for route in self.routes:
-            if not route.is_prefix and not is_routable_path(route.path):
+            if route.kind == "host" or (not route.is_prefix and not is_routable_path(route.path)):
                 continue
             self._add_to_tree(tree, route)
         self._tree = tree
@@ -164,6 +170,10 @@ class Router:
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
         self.append_route(Mount(path, app=app, name=name))
+
+    def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+        """Serve requests for the host name ``host`` (a template) with ``app``: see ``routing.host``."""
+        self.append_route(Host(host, app=app, name=name))
 
     def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
         if event_type == "startup":
@@ -211,6 +221,8 @@ class Router:
         tree = self._tree
         if self._tree_count != len(self.routes):
             tree = self._rebuild()
+        if self.hosts and await self._dispatch_host(scope, receive, send):
+            return
         path = get_route_path(scope) if scope.get("root_path") else scope["path"]
         found = tree.match(path, method)
         if type(found) is TreeMatch:
@@ -234,6 +246,18 @@ class Router:
         if "app" in scope:
             raise HTTPException(405, headers={"Allow": allow})
         await PlainTextResponse("Method Not Allowed", 405, headers={"Allow": allow})(scope, receive, send)
+
+    async def _dispatch_host(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        host = request_host(scope)
+        if host is None:
+            return False
+        for route in self.hosts:
+            params = route.match(host)
+            if params is not None:
+                scope["path_params"] = {**scope.get("path_params", {}), **params}
+                await route.handle(scope, receive, send)
+                return True
+        return False
 
     async def _not_found(
         self, scope: Scope, receive: Receive, send: Send, tree: RouteTree[BaseRoute], path: str, method: str

@@ -9,8 +9,8 @@ Rules:
   (``field_kwargs``); ``compile`` rebuilds a plain pydantic ``Field`` from them
   with the request key as alias, so the pydantic model built per location never
   sees ferrule's subclass.
-* Options FastAPI deprecated (``regex``, ``example``) are accepted silently:
-  ``regex`` becomes ``pattern``; ferrule emits no warnings in normal use.
+* Options FastAPI deprecated (``regex``, ``example``) still work (``regex``
+  becomes ``pattern``) and warn ``FastAPIDeprecationWarning``, as FastAPI does.
 * The common options are one ``TypedDict`` (``FieldOptions``) unpacked into
   every signature, so they are declared once (STYLE: no per-marker copies).
 """
@@ -27,7 +27,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 from typing_extensions import Unpack
 
-from ferrule.asgi_core.exceptions import FerruleError
+from ferrule.asgi_core.exceptions import FerruleError, warn_deprecated
 
 __all__ = [
     "Body",
@@ -77,7 +77,7 @@ class FieldOptions(TypedDict, total=False):
         min_length: minimum length of a string or sequence.
         max_length: maximum length of a string or sequence.
         pattern: a regular expression a string must match.
-        regex: deprecated spelling of ``pattern`` (accepted without a warning).
+        regex: deprecated spelling of ``pattern`` (warns ``FastAPIDeprecationWarning``).
         discriminator: the discriminator of a tagged union.
         strict: strict pydantic validation for this value.
         validate_default: validate the default value too.
@@ -88,7 +88,7 @@ class FieldOptions(TypedDict, total=False):
         max_digits: maximum digits of a ``Decimal``.
         decimal_places: maximum decimal places of a ``Decimal``.
         examples: JSON Schema examples.
-        example: deprecated single example (kept for OpenAPI).
+        example: deprecated single example (kept for OpenAPI; warns).
         openapi_examples: OpenAPI ``examples`` (name -> Example object).
         deprecated: mark the parameter deprecated in OpenAPI.
         include_in_schema: ``False`` hides the parameter from OpenAPI.
@@ -162,6 +162,10 @@ class _MarkerMixin:
     field_kwargs: dict[str, Any]
 
     def _init_marker(self, default: Any, annotation: Any, options: FieldOptions) -> dict[str, Any]:
+        if options.get("regex") is not None:
+            warn_deprecated("`regex` has been deprecated, please use `pattern` instead")
+        if "example" in options:
+            warn_deprecated("`example` has been deprecated, please use `examples` instead")
         self.include_in_schema = options.get("include_in_schema", True)
         self.openapi_examples = options.get("openapi_examples")
         self.example = options.get("example", Undefined)

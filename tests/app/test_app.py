@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from ferrule import App, BackgroundTasks, Depends, HTTPException, Request, Response
 from ferrule.asgi_core.middleware import Middleware
-from ferrule.exceptions import RequestValidationError, ResponseValidationError
+from ferrule.exceptions import FastAPIDeprecationWarning, RequestValidationError, ResponseValidationError
 from ferrule.responses import JSONResponse, PlainTextResponse
 from ferrule.testclient import TestClient
 
@@ -277,7 +277,9 @@ def test_returned_response_passes_through() -> None:
 
 
 def test_root_path_from_app_is_in_scope_and_urls() -> None:
-    app = App(root_path="/api")
+    # Deprecated in FastAPI (the server sets root_path), still honoured.
+    with pytest.warns(FastAPIDeprecationWarning, match="`root_path` parameter is deprecated"):
+        app = App(root_path="/api")
 
     @app.get("/where")
     def where(request: Request) -> dict[str, str]:

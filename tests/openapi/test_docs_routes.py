@@ -8,6 +8,7 @@ import oa_expected_html as html
 import pytest
 
 from ferrule import App
+from ferrule.exceptions import FastAPIDeprecationWarning
 from ferrule.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from ferrule.testclient import TestClient
 
@@ -140,7 +141,9 @@ def test_root_path_is_prepended_once_to_declared_servers() -> None:
 
 
 def test_app_root_path_setting_and_opting_out() -> None:
-    served = TestClient(_app(root_path="/api")).get("/api/openapi.json").json()
+    with pytest.warns(FastAPIDeprecationWarning, match="root_path"):
+        app = _app(root_path="/api")
+    served = TestClient(app).get("/api/openapi.json").json()
     assert served["servers"] == [{"url": "/api"}]
     hidden = TestClient(_app(root_path_in_servers=False), root_path="/api").get("/api/openapi.json").json()
     assert "servers" not in hidden

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from pydantic import Field
 
+from ferrule.exceptions import FastAPIDeprecationWarning
+
 from ferrule.validation import Body, Cookie, File, Form, Header, Path, Query, param_functions, params
 from ferrule.validation.params import ParamTypes
 
@@ -68,20 +70,33 @@ def test_field_options_reach_pydantic() -> None:
 
 
 def test_openapi_only_options() -> None:
-    marker = Query(include_in_schema=False, openapi_examples={"one": {"value": 1}}, example=5)
+    with pytest.warns(FastAPIDeprecationWarning, match="`example` has been deprecated"):
+        marker = Query(include_in_schema=False, openapi_examples={"one": {"value": 1}}, example=5)
     assert marker.include_in_schema is False
     assert marker.openapi_examples == {"one": {"value": 1}}
     assert marker.example == 5
     assert Query().include_in_schema is True
 
 
-def test_deprecated_spellings_are_accepted_without_warnings() -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+def test_deprecated_spellings_work_and_warn_as_in_fastapi() -> None:
+    with pytest.warns(FastAPIDeprecationWarning) as record:
         marker = Query(regex="^a+$", example="aa")
+    assert [str(w.message) for w in record] == [
+        "`regex` has been deprecated, please use `pattern` instead",
+        "`example` has been deprecated, please use `examples` instead",
+    ]
+    assert all(w.filename == __file__ for w in record)  # the user's line
+    assert isinstance(record[0].message, UserWarning)  # FastAPI's base: shown by default
     assert marker.field_kwargs["pattern"] == "^a+$"
     assert any(getattr(m, "pattern", None) == "^a+$" for m in marker.metadata)
-    assert Query(pattern="^b", regex="^a").field_kwargs["pattern"] == "^b"
+    with pytest.warns(FastAPIDeprecationWarning):
+        assert Query(pattern="^b", regex="^a").field_kwargs["pattern"] == "^b"
+    for marker_function in (Path, Header, Cookie, Body, Form, File):
+        with pytest.warns(FastAPIDeprecationWarning, match="regex"):
+            marker_function(regex="^x")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Query(pattern="^a", examples=["a"])  # the current spellings: silent
 
 
 def test_length_and_pattern_options() -> None:
