@@ -52,11 +52,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
+from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import Any, Final
 
 import anyio
-from anyio.abc import TaskGroup
 from anyio.lowlevel import checkpoint
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
@@ -106,8 +106,8 @@ class EventPump:
 
     __slots__ = (
         "_source", "_frame", "_interval", "_max_keepalives", "_first", "_error_frame",
-        "_whole_frames", "_endpoint_ctx", "_group", "_to_forwarder", "_from_producer",
-        "_producer_scope", "_new_event", "_ready", "_room", "_held", "_held_bytes", "_producer_done",
+        "_whole_frames", "_endpoint_ctx", "_tasks", "_to_forwarder", "_from_producer",
+        "_producer_scope", "_ready", "_room", "_held", "_held_bytes", "_producer_done",
         "_producer_ran", "failed", "started",
     )
 
@@ -131,11 +131,10 @@ class EventPump:
         self._error_frame = error_frame
         self._whole_frames = whole_frames
         self._endpoint_ctx = endpoint_ctx
-        self._group: TaskGroup | None = None
+        self._tasks: AsyncExitStack | None = None
         self._to_forwarder: MemoryObjectSendStream[bytes] | None = None
         self._from_producer: MemoryObjectReceiveStream[bytes] | None = None
         self._producer_scope = anyio.CancelScope()
-        self._new_event: Callable[[], anyio.Event] = anyio.Event
         self._ready: anyio.Event | None = None
         """Set by the producer when the forwarder waits for a frame."""
         self._room: anyio.Event | None = None
@@ -154,12 +153,12 @@ class EventPump:
             raise RuntimeError("an EventPump runs once; build a new response per request")
         self.started = True
         self._to_forwarder, self._from_producer = anyio.create_memory_object_stream[bytes](1)
-        # PERF: anyio.Event() looks the backend up on every call; its class does not.
-        self._new_event = type(anyio.Event())
-        self._producer_done = self._new_event()
-        group = anyio.create_task_group()
-        await group.__aenter__()
-        self._group = group
+        self._producer_done = anyio.Event()
+        # The task group is entered through an exit stack (the public async-with
+        # protocol) so that it can stay open between __aenter__ and __aexit__.
+        tasks = AsyncExitStack()
+        group = await tasks.enter_async_context(anyio.create_task_group())
+        self._tasks = tasks
         group.start_soon(self._produce, self._to_forwarder)
         return self
 
@@ -170,10 +169,10 @@ class EventPump:
         tb: TracebackType | None,
     ) -> bool | None:
         self.stop()
-        group, self._group = self._group, None
+        tasks, self._tasks = self._tasks, None
         try:
-            if group is not None:
-                return await group.__aexit__(exc_type, exc, tb)
+            if tasks is not None:
+                return await tasks.__aexit__(exc_type, exc, tb)
             return None
         finally:
             # A producer cancelled before its first step never closed its end.
@@ -222,7 +221,7 @@ class EventPump:
                 self._held_bytes += len(chunk)
             if len(held) < HOLD_FRAMES and self._held_bytes < HOLD_BYTES:
                 return
-            room = self._room = self._new_event()
+            room = self._room = anyio.Event()
             try:
                 await room.wait()
             finally:
@@ -317,7 +316,7 @@ class EventPump:
                                 yielded = True
                                 await checkpoint()
                                 continue
-                            ready = self._ready = self._new_event()
+                            ready = self._ready = anyio.Event()
                             if interval != math.inf:
                                 idle.deadline = anyio.current_time() + interval
                             await ready.wait()
