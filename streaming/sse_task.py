@@ -134,7 +134,9 @@ class EventPump:
         self._tasks: AsyncExitStack | None = None
         self._to_forwarder: MemoryObjectSendStream[bytes] | None = None
         self._from_producer: MemoryObjectReceiveStream[bytes] | None = None
-        self._producer_scope = anyio.CancelScope()
+        # made when the pump starts: a response may be built outside the event loop
+        # (a sync endpoint runs in a worker thread), where anyio objects cannot be
+        self._producer_scope: anyio.CancelScope | None = None
         self._ready: anyio.Event | None = None
         """Set by the producer when the forwarder waits for a frame."""
         self._room: anyio.Event | None = None
@@ -152,6 +154,7 @@ class EventPump:
         if self.started:
             raise RuntimeError("an EventPump runs once; build a new response per request")
         self.started = True
+        self._producer_scope = anyio.CancelScope()
         self._to_forwarder, self._from_producer = anyio.create_memory_object_stream[bytes](1)
         self._producer_done = anyio.Event()
         # The task group is entered through an exit stack (the public async-with
@@ -182,7 +185,8 @@ class EventPump:
 
     def stop(self) -> None:
         """Cancel the producer (which then closes the generator) and end ``forward()``."""
-        self._producer_scope.cancel()
+        if self._producer_scope is not None:
+            self._producer_scope.cancel()
         if self._from_producer is not None:
             self._from_producer.close()
         self._wake_forwarder()
@@ -234,6 +238,7 @@ class EventPump:
     async def _produce(self, to_forwarder: MemoryObjectSendStream[bytes]) -> None:
         self._producer_ran = True
         try:
+            assert self._producer_scope is not None  # set by __aenter__ before the task starts
             with self._producer_scope:
                 try:
                     frame = self._frame
@@ -346,7 +351,8 @@ class EventPump:
             pass  # the producer finished, or the pump was stopped
         finally:
             from_producer.close()
-            self._producer_scope.cancel()  # an idle close must stop a stuck generator
+            if self._producer_scope is not None:  # an idle close must stop a stuck generator
+                self._producer_scope.cancel()
 
 
 class EventSourceResponse(StreamingResponse):

@@ -571,3 +571,12 @@ async def test_pump_closed_before_its_tasks_took_a_step() -> None:
             await pump.aclose()  # no checkpoint since the tasks were started
     assert not ran
     assert getattr(agen, "ag_frame") is None  # closed without running (no frame left)
+
+
+async def test_a_response_built_in_a_worker_thread_runs() -> None:
+    # a sync endpoint returns an EventSourceResponse it built in a worker thread,
+    # where no anyio object can be made: the pump makes its own when it starts
+    response = await anyio.to_thread.run_sync(lambda: EventSourceResponse([1, 2], encode_item=jsonable_json))
+    client = Client()
+    await response(http_scope(), client.receive, client.send)
+    assert b"".join(client.chunks) == b"data: 1\n\ndata: 2\n\n"
