@@ -1,5 +1,5 @@
 """Command line: `python -m bench [options]` (in-process run), `python -m bench profile <scenario>`,
-`python -m bench loopback [options]`, `python -m bench validation`; each takes `--help`.
+`python -m bench loopback [options]`, `python -m bench validation`, `python -m bench fanout`; each takes `--help`.
 
 Run from the repository root with the benchmark venv (see `bench/__init__.py`).
 """
@@ -19,6 +19,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import loopback
 
         return loopback.main(args[1:])
+    if args and args[0] == "fanout":
+        from bench import fanout
+
+        return fanout.main(args[1:])
     if args and args[0] == "validation":
         from bench import validation_modes
 

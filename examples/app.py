@@ -11,22 +11,26 @@ then open http://127.0.0.1:8000/docs. What it shows:
 * an app-scoped dependency (the store: created once at startup, closed at
   shutdown) and a ``yield`` dependency (a per-request audit record);
 * header auth with a security helper (``X-API-Key``), checked for writes;
-* a Server-Sent Events feed of changes, a JSON Lines export and a WebSocket
-  chat room.
+* a Server-Sent Events feed of changes and a WebSocket chat room on
+  ``ferrule.channels`` (set ``FERRULE_REDIS_URL`` to share them between
+  processes: ``ferrule run`` twice on two ports, publish on one, listen on the
+  other; a reconnecting EventSource resumes from ``Last-Event-ID``), and a
+  JSON Lines export.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Iterator
+import os
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-import anyio
 from pydantic import BaseModel, Field
 
-from ferrule import APIRouter, App, Depends, HTTPException, Query, Security, WebSocket, WebSocketDisconnect, status
+from ferrule import APIRouter, App, Depends, Header, HTTPException, Query, Security, WebSocket, status
+from ferrule.channels import Channels, ChannelBackend, MemoryBackend, RedisBackend, Room, sse_response
 from ferrule.security import APIKeyHeader
-from ferrule.sse import EventSourceResponse, ServerSentEvent
+from ferrule.sse import EventSourceResponse
 
 API_KEY = "secret-key"
 
@@ -42,34 +46,30 @@ class Note(NoteIn):
 
 
 class Store:
-    """In-memory notes plus a broadcast channel for the change feed."""
+    """In-memory notes."""
 
     def __init__(self) -> None:
         self.notes: dict[int, Note] = {}
         self.ids = itertools.count(1)
-        self.subscribers: set[anyio.abc.ObjectSendStream[Note]] = set()
-
-    def publish(self, note: Note) -> None:
-        for stream in list(self.subscribers):
-            try:
-                stream.send_nowait(note)
-            except (anyio.WouldBlock, anyio.BrokenResourceError, anyio.ClosedResourceError):
-                self.subscribers.discard(stream)
-
-    def close(self) -> None:
-        for stream in self.subscribers:
-            stream.close()
-        self.subscribers.clear()
 
 
-def get_store() -> Iterator[Store]:
-    """App-scoped: one store for the app's lifetime, closed at shutdown."""
-    store = Store()
-    yield store
-    store.close()
+def get_store() -> Store:
+    """App-scoped: one store for the app's lifetime."""
+    return Store()
 
 
 StoreDep = Annotated[Store, Depends(get_store, scope="app")]
+
+
+async def get_channels() -> AsyncIterator[Channels]:
+    """App-scoped: the publish/subscribe hub, started and stopped with the app's lifespan."""
+    url = os.environ.get("FERRULE_REDIS_URL")
+    backend: ChannelBackend = RedisBackend(url) if url else MemoryBackend()
+    async with Channels(backend) as channels:
+        yield channels
+
+
+ChannelsDep = Annotated[Channels, Depends(get_channels, scope="app")]
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
 
@@ -98,10 +98,12 @@ def list_notes(store: StoreDep, tag: str | None = None, limit: Annotated[int, Qu
 
 
 @notes.post("", status_code=status.HTTP_201_CREATED, dependencies=[Depends(require_api_key)])
-def create_note(note: NoteIn, store: StoreDep, record: Annotated[dict[str, str], Depends(audit)]) -> Note:
+async def create_note(
+    note: NoteIn, store: StoreDep, channels: ChannelsDep, record: Annotated[dict[str, str], Depends(audit)]
+) -> Note:
     created = Note(id=next(store.ids), **note.model_dump())
     store.notes[created.id] = created
-    store.publish(created)
+    await channels.publish("notes", created)
     record["note"] = str(created.id)
     return created
 
@@ -115,12 +117,12 @@ def read_note(note_id: int, store: StoreDep) -> Note:
 
 
 @notes.put("/{note_id}", dependencies=[Depends(require_api_key)])
-def replace_note(note_id: int, note: NoteIn, store: StoreDep) -> Note:
+async def replace_note(note_id: int, note: NoteIn, store: StoreDep, channels: ChannelsDep) -> Note:
     if note_id not in store.notes:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"note {note_id} not found")
     updated = Note(id=note_id, **note.model_dump())
     store.notes[note_id] = updated
-    store.publish(updated)
+    await channels.publish("notes", updated)
     return updated
 
 
@@ -133,17 +135,13 @@ def delete_note(note_id: int, store: StoreDep) -> None:
 streams = APIRouter(tags=["streams"])
 
 
-@streams.get("/feed", response_class=EventSourceResponse)
-async def feed(store: StoreDep) -> AsyncIterator[ServerSentEvent]:
-    """Server-Sent Events: one ``note`` event per created or changed note."""
-    send, receive = anyio.create_memory_object_stream[Note](16)
-    store.subscribers.add(send)
-    try:
-        async with send, receive:
-            async for note in receive:
-                yield ServerSentEvent(data=note, event="note", id=str(note.id))
-    finally:
-        store.subscribers.discard(send)
+@streams.get("/feed")
+def feed(channels: ChannelsDep, last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
+    """Server-Sent Events: one ``notes`` event per created or changed note.
+
+    A client that reconnects with ``Last-Event-ID`` first gets the events it missed.
+    """
+    return sse_response(channels, "notes", last_event_id=last_event_id, name_events=True, retry=2000)
 
 
 @streams.get("/export")
@@ -153,31 +151,17 @@ async def export(store: StoreDep) -> AsyncIterator[Note]:
         yield note
 
 
-class Room:
-    def __init__(self) -> None:
-        self.members: set[WebSocket] = set()
-
-    async def broadcast(self, text: str) -> None:
-        for member in list(self.members):
-            try:
-                await member.send_text(text)
-            except WebSocketDisconnect:
-                self.members.discard(member)
-
-
-room = Room()
-
-
 @streams.websocket("/chat")
-async def chat(websocket: WebSocket, name: str = "anonymous") -> None:
-    """A chat room: every text message is broadcast to everyone as ``name: text``."""
-    await websocket.accept()
-    room.members.add(websocket)
-    try:
+async def chat(websocket: WebSocket, channels: ChannelsDep, name: str = "anonymous") -> None:
+    """A chat room: every text message is broadcast to everyone as ``name: text``.
+
+    Each member has its own bounded buffer: one that stops reading is closed
+    (code 1013) instead of stalling the room.
+    """
+    room = Room(channels, "chat", buffer=100, policy="disconnect")
+    async with room.join(websocket):
         async for text in websocket.iter_text():
             await room.broadcast(f"{name}: {text}")
-    finally:
-        room.members.discard(websocket)
 
 
 app = App(title="ferrule notes", version="1.0.0", description="An example ferrule API.")

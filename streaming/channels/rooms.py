@@ -3,8 +3,9 @@
 Rules:
 
 * ``async with room.join(websocket):`` subscribes the socket to the room's
-  channel and forwards every event to it from a task of its own; leaving the
-  block leaves the room. ``await room.broadcast(data)`` publishes to every
+  channel, accepts the socket if the app has not yet (so a client whose
+  handshake completed is already a member), and forwards every event to it
+  from a task of its own; leaving the block leaves the room. ``await room.broadcast(data)`` publishes to every
   member, in every process that shares the backend.
 * A ``str`` payload is sent as a text message, anything else as JSON text.
 * One member that stops reading never stalls the others or the sender: its
@@ -24,7 +25,7 @@ from typing import Any, Final
 
 import anyio
 
-from ferrule.asgi_core.websocket import WebSocket
+from ferrule.asgi_core.websocket import WebSocket, WebSocketState
 
 from .event import check_channel
 from .hub import Channels
@@ -75,8 +76,10 @@ class Room:
 
     @asynccontextmanager
     async def join(self, websocket: WebSocket) -> AsyncIterator[Subscription]:
-        """Be a member for the ``async with`` block (the socket must be accepted)."""
+        """Be a member for the ``async with`` block (accepts the socket if the app has not)."""
         async with self.channels.subscribe(self.name, buffer=self.buffer, policy=self.policy) as sub:
+            if websocket.application_state is WebSocketState.CONNECTING:
+                await websocket.accept()
             slow: list[SlowConsumer] = []
             async with anyio.create_task_group() as group:
 

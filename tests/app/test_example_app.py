@@ -1,6 +1,7 @@
 """The README's example app (examples/app.py), driven end to end."""
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -51,15 +52,38 @@ def test_jsonl_export(client: TestClient) -> None:
     assert titles[-2:] == ["a", "b"]
 
 
+def next_event(lines: Iterator[str]) -> dict[str, str]:
+    """The fields of the next SSE event that has data (skips ``retry:`` and comments)."""
+    fields: dict[str, str] = {}
+    for line in lines:
+        if not line:
+            if "data" in fields:
+                return fields
+            fields = {}
+        elif not line.startswith(":"):
+            name, _, value = line.partition(": ")
+            fields[name] = value
+    raise AssertionError("the stream ended")
+
+
 def test_sse_feed_receives_created_notes(client: TestClient) -> None:
     with client.stream("GET", "/feed") as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         created = client.post("/notes", json={"title": "live"}, headers=AUTH).json()
+        fields = next_event(response.iter_lines())
+    assert fields["event"] == "notes"
+    assert json.loads(fields["data"]) == created
+
+
+def test_sse_feed_resumes_from_last_event_id(client: TestClient) -> None:
+    with client.stream("GET", "/feed") as response:
+        client.post("/notes", json={"title": "seen"}, headers=AUTH)
+        last_id = next_event(response.iter_lines())["id"]
+    missed = [client.post("/notes", json={"title": t}, headers=AUTH).json() for t in ("m1", "m2")]
+    with client.stream("GET", "/feed", headers={"Last-Event-ID": last_id}) as response:
         lines = response.iter_lines()
-        fields = dict(next(lines).split(": ", 1) for _ in range(3))
-    assert fields["event"] == "note"
-    assert fields["id"] == str(created["id"])
-    assert json.loads(fields["data"])["title"] == "live"
+        got = [json.loads(next_event(lines)["data"]) for _ in range(2)]
+    assert got == missed
 
 
 def test_websocket_chat_broadcasts(client: TestClient) -> None:
@@ -67,6 +91,9 @@ def test_websocket_chat_broadcasts(client: TestClient) -> None:
         ann.send_text("hello")
         assert ann.receive_text() == "ann: hello"
         assert bob.receive_text() == "ann: hello"
+        bob.send_text("hi")
+        assert ann.receive_text() == "bob: hi"
+        assert bob.receive_text() == "bob: hi"
 
 
 def test_docs_and_health(client: TestClient) -> None:
