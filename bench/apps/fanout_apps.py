@@ -1,27 +1,36 @@
 """The `fanout` benchmark's apps: an SSE endpoint fed from a channel, per framework and backend.
 
-Each builder returns ``(app, hub)`` where ``hub.publish(i)`` publishes event
-``{"i": i}`` on channel ``fan`` through that framework's channels API, written
-the way its users write it:
+Each builder returns ``(app, publisher)``; ``publisher()`` gives ``publish(ids)``,
+which publishes event ``{"i": i}`` for each id on channel ``fan`` through that
+framework's channels API, without waiting for one publish before the next
+(Litestar's ``publish`` is fire-and-forget; ferrule's ``await publish`` returns
+the stored id, so the events are published from concurrent tasks, which the
+Redis backend sends in pipelines), written the way its users write it:
 
 * ferrule: ``ferrule.channels`` in an app-scoped dependency, ``sse_response``;
 * litestar: the Channels plugin (``ChannelsPlugin``), an SSE handler iterating
   ``start_subscription(...).iter_events()``.
 """
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
-Publish = Callable[[int], Awaitable[None]]
+import anyio
+from litestar import Litestar, get
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+from litestar.response import ServerSentEvent
+from redis.asyncio import Redis
+
+from ferrule import App, Depends
+from ferrule.channels import ChannelBackend, Channels, MemoryBackend, RedisBackend, sse_response
+from ferrule.sse import EventSourceResponse
+
+Publish = Callable[[range], Awaitable[None]]
 
 
 def ferrule_app(redis_url: str | None) -> tuple[Any, Callable[[], Publish]]:
-    from ferrule import App, Depends
-    from ferrule.channels import Channels, ChannelBackend, MemoryBackend, RedisBackend, sse_response
-    from ferrule.sse import EventSourceResponse
-
     created: list[Channels] = []
 
     async def get_channels() -> AsyncIterator[Channels]:
@@ -41,8 +50,10 @@ def ferrule_app(redis_url: str | None) -> tuple[Any, Callable[[], Publish]]:
     def publisher() -> Publish:
         hub = created[-1]
 
-        async def publish(i: int) -> None:
-            await hub.publish("fan", {"i": i})
+        async def publish(ids: range) -> None:
+            async with anyio.create_task_group() as group:
+                for i in ids:
+                    group.start_soon(hub.publish, "fan", {"i": i})
 
         return publish
 
@@ -50,15 +61,7 @@ def ferrule_app(redis_url: str | None) -> tuple[Any, Callable[[], Publish]]:
 
 
 def litestar_app(redis_url: str | None) -> tuple[Any, Callable[[], Publish]]:
-    from litestar import Litestar, get
-    from litestar.channels import ChannelsPlugin
-    from litestar.channels.backends.memory import MemoryChannelsBackend
-    from litestar.response import ServerSentEvent
-
     if redis_url:
-        from litestar.channels.backends.redis import RedisChannelsPubSubBackend
-        from redis.asyncio import Redis
-
         backend: Any = RedisChannelsPubSubBackend(redis=Redis.from_url(redis_url))
     else:
         backend = MemoryChannelsBackend()
@@ -76,8 +79,9 @@ def litestar_app(redis_url: str | None) -> tuple[Any, Callable[[], Publish]]:
     app = Litestar(route_handlers=[sse], plugins=[plugin])
 
     def publisher() -> Publish:
-        async def publish(i: int) -> None:
-            plugin.publish({"i": i}, "fan")
+        async def publish(ids: range) -> None:
+            for i in ids:
+                plugin.publish({"i": i}, "fan")
 
         return publish
 

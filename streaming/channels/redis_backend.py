@@ -21,10 +21,11 @@ How it works::
   lost, nothing is delivered twice (the hub drops what is not newer).
   redis-py's own silent reconnect is turned off (``Retry(NoBackoff(), 0)``) so
   a reconnect can never skip that catch-up.
-* ``publish`` retries a failed call with the same backoff for up to
-  ``publish_timeout`` seconds, then raises ``ChannelsUnavailable``. A retried
-  call whose first attempt did reach Redis stores the event twice (at least
-  once); each copy has its own id.
+* Publishes go through one writer task that sends all queued ones in one
+  pipeline (``redis_writer.py``); a failed send is retried with the same
+  backoff for up to ``publish_timeout`` seconds, then ``publish`` raises
+  ``ChannelsUnavailable``. A retried send whose first attempt did reach Redis
+  stores the event twice (at least once); each copy has its own id.
 * Ids never go backwards for a process, even if Redis lost its data: the
   script takes ``max(INCR, highest id this process saw + 1)`` (and the top of
   the channel's stream), so subscribers never drop new events as old ones.
@@ -43,6 +44,7 @@ from anyio.abc import TaskGroup, TaskStatus
 
 from .backend import DEFAULT_HISTORY, Receiver
 from .event import ChannelEvent
+from .redis_writer import PublishWriter
 
 __all__ = ["ChannelsUnavailable", "RedisBackend"]
 
@@ -131,7 +133,7 @@ class RedisBackend:
         self._channel_prefix = f"{{{prefix}}}:c:"
         self._client: Any = None
         self._listener_client: Any = None
-        self._script: Any = None
+        self._writer: PublishWriter | None = None
         self._receiver: Receiver | None = None
         self._seen = 0
         self.reconnects = 0
@@ -152,11 +154,15 @@ class RedisBackend:
         self._errors = (RedisConnectionError, RedisTimeoutError, OSError)
         self._client = self._new_client()
         self._listener_client = self._new_client()
-        self._script = self._client.register_script(_PUBLISH_LUA)
+        self._writer = PublishWriter(
+            self._client, _PUBLISH_LUA, self._script_args, self._errors, self._unavailable,
+            backoff=self.backoff, max_backoff=self.max_backoff, timeout=self.publish_timeout,
+        )
         self._receiver = receiver
         try:
             with anyio.fail_after(self.connect_timeout):
                 await task_group.start(self._listen)
+            task_group.start_soon(self._writer.run)
         except TimeoutError:
             await self.stop()
             raise ChannelsUnavailable(
@@ -177,30 +183,24 @@ class RedisBackend:
     # -- publish and history -------------------------------------------------
 
     async def publish(self, channel: str, raw: bytes) -> ChannelEvent:
-        if self._client is None:
+        if self._writer is None:
             raise RuntimeError("RedisBackend.publish() before start()")
-        deadline = anyio.current_time() + self.publish_timeout
-        delay = self.backoff
-        while True:
-            try:
-                seq = int(
-                    await self._script(
-                        keys=[self._seq_key, self._stream_prefix + channel],
-                        args=[raw, self._channel_prefix + channel, self.history_size, self._seen],
-                    )
-                )
-                break
-            except self._errors as exc:
-                if anyio.current_time() + delay > deadline:
-                    raise ChannelsUnavailable(
-                        f"publish to {channel!r} failed: Redis at {self.url!r} unreachable for "
-                        f"{self.publish_timeout} s (publish_timeout=): {exc}"
-                    ) from exc
-                await anyio.sleep(delay)
-                delay = min(delay * 2, self.max_backoff)
+        seq = await self._writer.submit(channel, raw)
         if seq > self._seen:
             self._seen = seq
         return ChannelEvent(channel, seq, raw)
+
+    def _script_args(self, channel: str, raw: bytes) -> tuple[list[str], list[Any]]:
+        keys = [self._seq_key, self._stream_prefix + channel]
+        return keys, [raw, self._channel_prefix + channel, self.history_size, self._seen]
+
+    def _unavailable(self, channel: str, exc: BaseException) -> ChannelsUnavailable:
+        error = ChannelsUnavailable(
+            f"publish to {channel!r} failed: Redis at {self.url!r} unreachable for "
+            f"{self.publish_timeout} s (publish_timeout=): {exc}"
+        )
+        error.__cause__ = exc
+        return error
 
     async def history(self, channels: Collection[str], after: int) -> list[ChannelEvent]:
         if self._client is None:

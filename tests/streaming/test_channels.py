@@ -297,3 +297,19 @@ async def test_idle_subscribers_memory_stays_flat(hub: Channels) -> None:
 def test_backends_satisfy_the_protocol() -> None:
     backends: list[ChannelBackend] = [MemoryBackend(), RedisBackend("redis://127.0.0.1:1")]
     assert len(backends) == 2
+
+
+async def test_concurrent_publishes_keep_their_order(hub: Channels) -> None:
+    """Many tasks publishing at once (the Redis backend sends them in shared pipelines)."""
+    ids: dict[int, str] = {}
+
+    async def publish(i: int) -> None:
+        ids[i] = await hub.publish("many", i)
+
+    async with hub.subscribe("many", buffer=1000) as sub:
+        async with anyio.create_task_group() as group:
+            for i in range(300):
+                group.start_soon(publish, i)
+        got = await take(sub, 300)
+    assert [e.data for e in got] == list(range(300))  # started in this order, so published in it
+    assert [e.id for e in got] == [ids[i] for i in range(300)]
