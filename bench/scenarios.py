@@ -169,6 +169,25 @@ def _check_sse(body: bytes, headers: Mapping[str, str]) -> None:
             raise CheckFailed(f"event {index} data {got!r}, expected {{'i': {index}}}")
 
 
+def _check_sse_text(body: bytes, headers: Mapping[str, str]) -> None:
+    """As `_check_sse`, but the data may also be the JSON text as a JSON string.
+
+    `sse_str` endpoints yield the text `{"i": i}`: Litestar, BlackSheep and
+    Starlette send it as is; FastAPI and ferrule JSON-encode every item (a
+    quoted string), which this check decodes once more.
+    """
+    _content_type(headers, "text/event-stream")
+    datas = [line for line in body.splitlines() if line.startswith(b"data:")]
+    if len(datas) != STREAM_ITEMS:
+        raise CheckFailed(f"{len(datas)} data lines, expected {STREAM_ITEMS}")
+    for index in (0, STREAM_ITEMS - 1):
+        got = _json(datas[index][5:].strip())
+        if isinstance(got, str):
+            got = _json(got.encode())
+        if got != {"i": index}:
+            raise CheckFailed(f"event {index} data {got!r}, expected {{'i': {index}}}")
+
+
 def _check_jsonl(body: bytes, headers: Mapping[str, str]) -> None:
     _content_type(headers, "application/")
     lines = [line for line in body.split(b"\n") if line.strip()]
@@ -237,6 +256,8 @@ def _build() -> list[Scenario]:
         ),
         Scenario("deps", "deps", "GET", "/deps", _equals_json(DEPS_RESULT)),
         Scenario("sse", "sse", "GET", "/sse", _check_sse, items=STREAM_ITEMS),
+        Scenario("sse_model", "sse_model", "GET", "/sse", _check_sse, items=STREAM_ITEMS),
+        Scenario("sse_str", "sse_str", "GET", "/sse", _check_sse_text, items=STREAM_ITEMS),
         Scenario("jsonl", "jsonl", "GET", "/jsonl", _check_jsonl, items=STREAM_ITEMS),
         Scenario(
             "upload", "upload", "POST", "/upload",

@@ -74,7 +74,7 @@ __all__ = ["DEFAULT_PING_INTERVAL", "DEFAULT_ERROR_EVENT", "EventPump", "EventSo
 DEFAULT_PING_INTERVAL: Final = 15.0
 """Seconds of silence before a keepalive comment. COMPAT(fastapi): 15 s."""
 
-HOLD_FRAMES: Final = 64
+HOLD_FRAMES: Final = 256
 """Frames the producer batches while the buffer is full before it parks."""
 
 HOLD_BYTES: Final = 16 * 1024
@@ -211,29 +211,33 @@ class EventPump:
     # The producer task.
 
     async def _put(self, to_forwarder: MemoryObjectSendStream[bytes], chunk: bytes) -> None:
-        try:
-            to_forwarder.send_nowait(chunk)
-        except anyio.WouldBlock:
-            # The buffer is full: batch the frame; the forwarder takes the batch
-            # with the buffered frame. Park only when the batch is full.
-            held = self._held
-            if held is None:
-                held = self._held = [chunk]
-                self._held_bytes = len(chunk)
-            else:
-                held.append(chunk)
-                self._held_bytes += len(chunk)
-            if len(held) < HOLD_FRAMES and self._held_bytes < HOLD_BYTES:
-                return
-            room = self._room = anyio.Event()
+        held = self._held
+        if held is None:
             try:
-                await room.wait()
-            finally:
-                self._room = None
-                if self._held is held:  # cancelled while parked: the batch is dropped
-                    self._held = None
+                to_forwarder.send_nowait(chunk)
+            except anyio.WouldBlock:
+                # The buffer is full: start a batch; the forwarder takes it with
+                # the buffered frame.
+                self._held = [chunk]
+                self._held_bytes = len(chunk)
+                return
+            self._wake_forwarder()
             return
-        self._wake_forwarder()
+        # PERF: a batch exists only while the buffer is full (the forwarder takes
+        # both at once), so add to it without a send_nowait that would raise
+        # WouldBlock for every frame.
+        held.append(chunk)
+        self._held_bytes += len(chunk)
+        if len(held) < HOLD_FRAMES and self._held_bytes < HOLD_BYTES:
+            return
+        # Park only when the batch is full.
+        room = self._room = anyio.Event()
+        try:
+            await room.wait()
+        finally:
+            self._room = None
+            if self._held is held:  # cancelled while parked: the batch is dropped
+                self._held = None
 
     async def _produce(self, to_forwarder: MemoryObjectSendStream[bytes]) -> None:
         self._producer_ran = True

@@ -23,10 +23,10 @@ from importlib.metadata import version
 from typing import Any, cast
 
 from blacksheep import Application, Content, FromJSON, Request, Response, StreamedContent, json, text
-from blacksheep.server.sse import ServerSentEvent
+from blacksheep.server.sse import ServerSentEvent, TextServerSentEvent
 from rodi import Container
 
-from bench.apps.models import SETTINGS, BigItem, Item, Line, Session
+from bench.apps.models import SETTINGS, BigItem, Item, Line, Session, Tick
 from bench.scenarios import HELLO, JSON_DATA, OTHER_ROUTES, STREAM_ITEMS, big_items, stream_line
 
 VERSION = version("blacksheep")
@@ -153,6 +153,27 @@ def sse() -> Application:
 
     return app
 
+def sse_model() -> Application:
+    app = _app()
+
+    @app.router.get("/sse")
+    async def stream_events() -> AsyncIterable[ServerSentEvent]:
+        for i in range(STREAM_ITEMS):
+            yield ServerSentEvent(Tick(i=i).model_dump())
+
+    return app
+
+
+def sse_str() -> Application:
+    app = _app()
+
+    @app.router.get("/sse")
+    async def stream_events() -> AsyncIterable[TextServerSentEvent]:
+        for i in range(STREAM_ITEMS):
+            yield TextServerSentEvent(f'{{"i": {i}}}')
+
+    return app
+
 
 def jsonl() -> Application:
     app = _app()
@@ -202,6 +223,8 @@ APPS: dict[str, Callable[..., Any]] = {
     "body": body,
     "deps": deps,
     "sse": sse,
+    "sse_model": sse_model,
+    "sse_str": sse_str,
     "jsonl": jsonl,
     "upload": upload,
     "big_json": big_json,

@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI, Query, UploadFile
 from fastapi.responses import PlainTextResponse
 from fastapi.sse import EventSourceResponse
 
-from bench.apps.models import SETTINGS, BigItem, Item, Line, Session, get_db_session
+from bench.apps.models import SETTINGS, BigItem, Item, Line, Session, Tick, get_db_session
 from bench.scenarios import HELLO, JSON_DATA, OTHER_ROUTES, STREAM_ITEMS, big_items, stream_line
 
 VERSION = fastapi.__version__
@@ -124,6 +124,27 @@ def sse() -> FastAPI:
 
     return app
 
+def sse_model() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/sse", response_class=EventSourceResponse)
+    async def stream_events() -> AsyncIterable[Tick]:
+        for i in range(STREAM_ITEMS):
+            yield Tick(i=i)
+
+    return app
+
+
+def sse_str() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/sse", response_class=EventSourceResponse)
+    async def stream_events() -> AsyncIterable[str]:
+        for i in range(STREAM_ITEMS):
+            yield f'{{"i": {i}}}'
+
+    return app
+
 
 def jsonl() -> FastAPI:
     app = FastAPI()
@@ -167,6 +188,8 @@ APPS: dict[str, Callable[..., Any]] = {
     "body": body,
     "deps": deps,
     "sse": sse,
+    "sse_model": sse_model,
+    "sse_str": sse_str,
     "jsonl": jsonl,
     "upload": upload,
     "big_json": big_json,

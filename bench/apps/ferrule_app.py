@@ -14,7 +14,7 @@ from ferrule import App, Depends, Query, UploadFile
 from ferrule.responses import PlainTextResponse
 from ferrule.sse import EventSourceResponse
 
-from bench.apps.models import SETTINGS, BigItem, Item, Line, Session, get_db_session
+from bench.apps.models import SETTINGS, BigItem, Item, Line, Session, Tick, get_db_session
 from bench.scenarios import HELLO, JSON_DATA, OTHER_ROUTES, STREAM_ITEMS, big_items, stream_line
 
 VERSION = ferrule.__version__
@@ -125,6 +125,27 @@ def sse() -> App:
 
     return app
 
+def sse_model() -> App:
+    app = App()
+
+    @app.get("/sse", response_class=EventSourceResponse)
+    async def stream_events() -> AsyncIterable[Tick]:
+        for i in range(STREAM_ITEMS):
+            yield Tick(i=i)
+
+    return app
+
+
+def sse_str() -> App:
+    app = App()
+
+    @app.get("/sse", response_class=EventSourceResponse)
+    async def stream_events() -> AsyncIterable[str]:
+        for i in range(STREAM_ITEMS):
+            yield f'{{"i": {i}}}'
+
+    return app
+
 
 def jsonl() -> App:
     app = App()
@@ -168,6 +189,8 @@ APPS: dict[str, Callable[..., Any]] = {
     "body": body,
     "deps": deps,
     "sse": sse,
+    "sse_model": sse_model,
+    "sse_str": sse_str,
     "jsonl": jsonl,
     "upload": upload,
     "big_json": big_json,

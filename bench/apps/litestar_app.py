@@ -21,7 +21,7 @@ from litestar.params import Body, Parameter
 from litestar.response import ServerSentEvent, Stream
 from litestar.serialization import encode_json
 
-from bench.apps.models import SETTINGS, BigItem, Item, Line, Session, get_db_session
+from bench.apps.models import SETTINGS, BigItem, Item, Line, Session, Tick, get_db_session
 from bench.scenarios import HELLO, JSON_DATA, OTHER_ROUTES, STREAM_ITEMS, big_items, stream_line
 
 VERSION = version("litestar")
@@ -114,6 +114,29 @@ def sse() -> Litestar:
 
     return Litestar(route_handlers=[stream_events])
 
+def sse_model() -> Litestar:
+    async def events() -> AsyncIterator[str]:
+        for i in range(STREAM_ITEMS):
+            yield Tick(i=i).model_dump_json()
+
+    @get("/sse")
+    async def stream_events() -> ServerSentEvent:
+        return ServerSentEvent(events())
+
+    return Litestar(route_handlers=[stream_events])
+
+
+def sse_str() -> Litestar:
+    async def events() -> AsyncIterator[str]:
+        for i in range(STREAM_ITEMS):
+            yield f'{{"i": {i}}}'
+
+    @get("/sse")
+    async def stream_events() -> ServerSentEvent:
+        return ServerSentEvent(events())
+
+    return Litestar(route_handlers=[stream_events])
+
 
 def jsonl() -> Litestar:
     async def lines() -> AsyncIterator[bytes]:
@@ -157,6 +180,8 @@ APPS: dict[str, Callable[..., Any]] = {
     "body": body,
     "deps": deps,
     "sse": sse,
+    "sse_model": sse_model,
+    "sse_str": sse_str,
     "jsonl": jsonl,
     "upload": upload,
     "big_json": big_json,

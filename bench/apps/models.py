@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 from pydantic import BaseModel
 
-__all__ = ["Variant", "Item", "BigItem", "Line", "Session", "get_db_session", "SETTINGS"]
+__all__ = ["Variant", "Item", "BigItem", "Line", "Tick", "Session", "get_db_session", "SETTINGS"]
 
 
 class Variant(BaseModel):
@@ -36,6 +36,12 @@ class BigItem(BaseModel):
     name: str
     price: float
     tags: list[str]
+
+
+class Tick(BaseModel):
+    """One event of the `sse_model` stream."""
+
+    i: int
 
 
 class Line(BaseModel):

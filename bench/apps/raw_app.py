@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 import pydantic
 from pydantic import TypeAdapter
 
-from bench.apps.models import SETTINGS, BigItem, Item, Line, Session, get_db_session
+from bench.apps.models import SETTINGS, BigItem, Item, Line, Session, Tick, get_db_session
 from bench.scenarios import HELLO, JSON_DATA, OTHER_ROUTES, STREAM_ITEMS, big_items, stream_line
 
 VERSION = "hand-written"
@@ -188,6 +188,29 @@ def sse() -> Handler:
 
     return _app({"/sse": handler})
 
+def sse_model() -> Handler:
+    async def handler(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]})
+        for i in range(STREAM_ITEMS):
+            frame = b"data: " + Tick(i=i).model_dump_json().encode() + b"\n\n"
+            await send({"type": "http.response.body", "body": frame, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    return _app({"/sse": handler})
+
+
+def sse_str() -> Handler:
+    async def handler(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]})
+        for i in range(STREAM_ITEMS):
+            frame = f'data: {{"i": {i}}}\n\n'.encode()
+            await send({"type": "http.response.body", "body": frame, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    return _app({"/sse": handler})
+
 
 def jsonl() -> Handler:
     adapter = TypeAdapter(Line)
@@ -241,6 +264,8 @@ APPS: dict[str, Callable[..., Any]] = {
     "body": body,
     "deps": deps,
     "sse": sse,
+    "sse_model": sse_model,
+    "sse_str": sse_str,
     "jsonl": jsonl,
     "upload": upload,
     "big_json": big_json,

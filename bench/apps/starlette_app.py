@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from bench.apps.models import SETTINGS, BigItem, Item, Line, Session, get_db_session
+from bench.apps.models import SETTINGS, BigItem, Item, Line, Session, Tick, get_db_session
 from bench.scenarios import HELLO, JSON_DATA, OTHER_ROUTES, STREAM_ITEMS, big_items, stream_line
 
 VERSION = starlette.__version__
@@ -125,6 +125,27 @@ def sse() -> Starlette:
 
     return Starlette(routes=[Route("/sse", stream_events)])
 
+def sse_model() -> Starlette:
+    async def events() -> AsyncIterator[str]:
+        for i in range(STREAM_ITEMS):
+            yield f"data: {Tick(i=i).model_dump_json()}\n\n"
+
+    async def stream_events(request: Request) -> Response:
+        return StreamingResponse(events(), media_type="text/event-stream", headers={"cache-control": "no-cache"})
+
+    return Starlette(routes=[Route("/sse", stream_events)])
+
+
+def sse_str() -> Starlette:
+    async def events() -> AsyncIterator[str]:
+        for i in range(STREAM_ITEMS):
+            yield f'data: {{"i": {i}}}\n\n'
+
+    async def stream_events(request: Request) -> Response:
+        return StreamingResponse(events(), media_type="text/event-stream", headers={"cache-control": "no-cache"})
+
+    return Starlette(routes=[Route("/sse", stream_events)])
+
 
 def jsonl() -> Starlette:
     async def lines() -> AsyncIterator[str]:
@@ -168,6 +189,8 @@ APPS: dict[str, Callable[..., Any]] = {
     "body": body,
     "deps": deps,
     "sse": sse,
+    "sse_model": sse_model,
+    "sse_str": sse_str,
     "jsonl": jsonl,
     "upload": upload,
     "big_json": big_json,

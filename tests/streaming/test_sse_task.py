@@ -323,7 +323,7 @@ async def test_oserror_on_send_ends_quietly() -> None:
 
     async def gen() -> AsyncIterator[int]:
         try:
-            for i in range(1000):
+            for i in range(10 * HOLD_FRAMES):  # more batches than the sends that succeed
                 yield i
         finally:
             life.finalized += 1
