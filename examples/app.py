@@ -103,7 +103,7 @@ async def create_note(
 ) -> Note:
     created = Note(id=next(store.ids), **note.model_dump())
     store.notes[created.id] = created
-    await channels.publish("notes", created)
+    await channels.publish("note", created)
     record["note"] = str(created.id)
     return created
 
@@ -122,7 +122,7 @@ async def replace_note(note_id: int, note: NoteIn, store: StoreDep, channels: Ch
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"note {note_id} not found")
     updated = Note(id=note_id, **note.model_dump())
     store.notes[note_id] = updated
-    await channels.publish("notes", updated)
+    await channels.publish("note", updated)
     return updated
 
 
@@ -137,11 +137,11 @@ streams = APIRouter(tags=["streams"])
 
 @streams.get("/feed")
 def feed(channels: ChannelsDep, last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
-    """Server-Sent Events: one ``notes`` event per created or changed note.
+    """Server-Sent Events: one ``note`` event per created or changed note.
 
     A client that reconnects with ``Last-Event-ID`` first gets the events it missed.
     """
-    return sse_response(channels, "notes", last_event_id=last_event_id, name_events=True, retry=2000)
+    return sse_response(channels, "note", last_event_id=last_event_id, name_events=True, retry=2000)
 
 
 @streams.get("/export")

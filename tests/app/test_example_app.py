@@ -71,7 +71,7 @@ def test_sse_feed_receives_created_notes(client: TestClient) -> None:
         assert response.headers["content-type"].startswith("text/event-stream")
         created = client.post("/notes", json={"title": "live"}, headers=AUTH).json()
         fields = next_event(response.iter_lines())
-    assert fields["event"] == "notes"
+    assert fields["event"] == "note"
     assert json.loads(fields["data"]) == created
 
 
