@@ -2,7 +2,7 @@
 
 ``compile_endpoint`` turns an endpoint into an ``EndpointPlan`` at startup
 (graph analysis, checks, a frozen tuple of steps); ``EndpointPlan.solve`` runs
-it for each request. See ``graph``, ``plan`` and ``solve`` for the rules.
+it for each request. See ``graph``, ``plan``, ``steps`` and ``teardown`` for the rules.
 """
 
 from .app_scope import AppScope as AppScope
@@ -25,9 +25,10 @@ from .param_functions import Depends as Depends
 from .param_functions import Security as Security
 from .plan import EndpointPlan as EndpointPlan
 from .plan import compile_endpoint as compile_endpoint
-from .solve import SolveContext as SolveContext
-from .solve import Stage as Stage
-from .solve import StageObserver as StageObserver
+from .context import SolveContext as SolveContext
+from .context import Stage as Stage
+from .context import StageObserver as StageObserver
+from .teardown import TeardownStack as TeardownStack
 
 __all__ = [
     "AppScope",
@@ -51,6 +52,7 @@ __all__ = [
     "SpecialKind",
     "Stage",
     "StageObserver",
+    "TeardownStack",
     "build_dependant",
     "compile_endpoint",
 ]

@@ -18,27 +18,29 @@ Rules:
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
 import anyio
 from anyio import CapacityLimiter
 
-from .solve import SecurityScopesFiller, SolveContext, Step
+from .context import SolveContext
+from .steps import SecurityScopesFiller, Step
+from .teardown import TeardownStack
 
 if TYPE_CHECKING:
     from .dependant import CacheKey
 
-__all__ = ["AppEntry", "AppScope"]
+__all__ = ["AppEntry", "AppScope", "run_app"]
 
 
 class AppEntry:
     """How to create one app-scoped value: a plan of steps and its result slot."""
 
-    __slots__ = ("key", "name", "steps", "template", "fillers", "out")
+    __slots__ = ("scope", "key", "name", "steps", "template", "fillers", "out")
 
     def __init__(
         self,
+        scope: AppScope,
         key: CacheKey,
         name: str,
         steps: tuple[Step, ...],
@@ -46,6 +48,7 @@ class AppEntry:
         fillers: tuple[SecurityScopesFiller, ...],
         out: int,
     ) -> None:
+        self.scope = scope
         self.key = key
         self.name = name
         self.steps = steps
@@ -66,7 +69,7 @@ class AppScope:
         self.limiter = limiter
         self._entries: dict[CacheKey, AppEntry] = {}
         self._values: dict[CacheKey, Any] = {}
-        self._stack = AsyncExitStack()
+        self._stack = TeardownStack()
         self._lock: anyio.Lock | None = None
         self._started = False
 
@@ -91,7 +94,7 @@ class AppScope:
     async def aclose(self) -> None:
         """Tear down app-scoped ``yield`` dependencies, last created first (lifespan shutdown)."""
         stack = self._stack
-        self._stack = AsyncExitStack()
+        self._stack = TeardownStack()
         self._values.clear()
         self._started = False
         self._lock = None
@@ -118,8 +121,8 @@ class AppScope:
         if value is not _MISSING:
             return value
         ctx = SolveContext(self._stack, limiter=self.limiter or limiter)
-        ctx._shield = False  # created in one task, torn down in another
-        ctx._app_creating = True
+        ctx.shield = False  # created in one task, torn down in another
+        ctx.app_creating = True
         values = entry.template.copy()
         for filler in entry.fillers:
             filler.fill(values)
@@ -131,3 +134,13 @@ class AppScope:
 
 
 _MISSING: Any = object()
+
+
+async def run_app(step: Step, values: list[Any], ctx: SolveContext) -> None:
+    """The step of an app-scoped dependency: its shared value (``step.entry`` is its ``AppEntry``)."""
+    entry: AppEntry = step.entry
+    scope = entry.scope
+    value = scope._values.get(entry.key, _MISSING)
+    if value is _MISSING:
+        value = await scope._obtain(entry, ctx.limiter, locked=ctx.app_creating)
+    values[step.out] = value

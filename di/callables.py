@@ -12,8 +12,10 @@ Rules:
 * String annotations (forward references, ``from __future__ import
   annotations``) are evaluated in the callable's module globals plus its
   closure variables, one parameter at a time, so a failure names the parameter.
-* Results are cached per callable (bounded, keyed by identity): analysing a
-  replacement from ``dependency_overrides`` a second time is free.
+* Results are cached per callable, by identity and weakly: an entry lives as
+  long as its callable, so nothing accumulates across apps or tests, and a
+  dependency shared by many routes (or an override applied again) is analysed
+  once. Callables that cannot be weakly referenced are analysed every time.
 """
 
 from __future__ import annotations
@@ -23,14 +25,21 @@ import functools
 import inspect
 import sys
 import typing
+import weakref
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from .errors import DependencyConfigError, describe_callable
 
-__all__ = ["CallIdentity", "CallKind", "CallableInfo", "ParameterInfo", "call_kind", "inspect_callable"]
-
-_CACHE_SIZE: Final = 4096
+__all__ = [
+    "CallIdentity",
+    "CallKind",
+    "CallableInfo",
+    "ParameterInfo",
+    "cached_callables",
+    "call_kind",
+    "inspect_callable",
+]
 
 
 class CallKind(enum.Enum):
@@ -182,9 +191,7 @@ class CallIdentity:
         return isinstance(other, CallIdentity) and other.call is self.call
 
 
-@functools.lru_cache(maxsize=_CACHE_SIZE)
-def _inspect_cached(identity: CallIdentity) -> CallableInfo:
-    call = identity.call
+def _inspect(call: Any) -> CallableInfo:
     try:
         signature = inspect.signature(call)
     except (TypeError, ValueError) as exc:
@@ -215,10 +222,35 @@ def _inspect_cached(identity: CallIdentity) -> CallableInfo:
     return CallableInfo(kind=call_kind(call), parameters=tuple(parameters))
 
 
+#: id(callable) -> (weak reference to it, its analysis); entries leave with their callable.
+_INFO: dict[int, tuple[weakref.ref[Any], CallableInfo]] = {}
+
+
+def _forget(key: int, ref: weakref.ref[Any]) -> None:
+    entry = _INFO.get(key)
+    if entry is not None and entry[0] is ref:
+        del _INFO[key]
+
+
 def inspect_callable(call: Any) -> CallableInfo:
-    """Kind and parameters of ``call`` (cached per callable).
+    """Kind and parameters of ``call`` (cached while ``call`` lives).
 
     Raises:
         DependencyConfigError: no signature, or an annotation cannot be evaluated.
     """
-    return _inspect_cached(CallIdentity(call))
+    key = id(call)
+    entry = _INFO.get(key)
+    if entry is not None and entry[0]() is call:
+        return entry[1]
+    info = _inspect(call)
+    try:
+        ref = weakref.ref(call, functools.partial(_forget, key))
+    except TypeError:  # not weakly referenceable (e.g. a class with __slots__ and no __weakref__)
+        return info
+    _INFO[key] = (ref, info)
+    return info
+
+
+def cached_callables() -> int:
+    """How many callables' analyses are cached (they are dropped with their callables)."""
+    return len(_INFO)

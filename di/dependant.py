@@ -1,7 +1,7 @@
 """The dependency graph's data: ``Dependant`` nodes and what their arguments are.
 
 Built by ``graph.build_dependant`` at startup and read by the plan compiler
-and by OpenAPI (``flat_params``, ``security_requirements``). A ``Dependant``
+and by OpenAPI (``walk``, ``security_requirements``). A ``Dependant``
 is one *use* of a callable: the same function used twice is two nodes with
 equal ``cache_key``.
 """
@@ -124,10 +124,6 @@ class Dependant:
         target = inspect.unwrap(target)
         return target if isinstance(target, SecurityBase) else None
 
-    @property
-    def specials(self) -> tuple[tuple[str, SpecialKind], ...]:
-        return tuple((a.name, a.source) for a in self.arguments if isinstance(a.source, SpecialKind))
-
     def walk(self) -> Iterator[Dependant]:
         """This dependant and every one below it, pre-order, skipping repeats (by cache key)."""
         seen: set[CacheKey] = set()
@@ -140,10 +136,6 @@ class Dependant:
             seen.add(key)
             yield current
             stack.extend(reversed(current.dependencies))
-
-    def flat_params(self) -> list[ParamField]:
-        """All request parameters of the graph, pre-order (FastAPI's order), no repeats."""
-        return [field for dep in self.walk() for field in dep.params]
 
     def security_requirements(self) -> list[SecurityRequirement]:
         """Security schemes below this dependant (pre-order, no repeats), for OpenAPI."""

@@ -16,20 +16,12 @@ from __future__ import annotations
 
 from ferrule.validation.errors import EndpointContext
 
-from .app_scope import AppEntry, AppScope
+from .app_scope import AppEntry, AppScope, run_app
 from .callables import CallKind
 from .dependant import CacheKey, Dependant, SpecialKind
 from .errors import DependencyScopeError
-from .solve import (
-    SecurityScopesFiller,
-    Step,
-    run_app,
-    run_async,
-    run_async_gen,
-    run_direct,
-    run_sync,
-    run_sync_gen,
-)
+from .steps import SecurityScopesFiller, Step, run_async, run_direct, run_sync
+from .teardown import run_async_gen, run_sync_gen
 
 __all__ = ["AppLowering", "ENDPOINT_RUNNERS", "Lowering"]
 
@@ -69,7 +61,6 @@ class Lowering:
         self.background_slot = -1
         self.scopes_slots: dict[tuple[str, ...], int] = {}
         self.has_function_stack = False
-        self.has_async_gen = False
 
     def slot(self) -> int:
         self.size += 1
@@ -129,8 +120,6 @@ class Lowering:
             function_scope = dependant.computed_scope == "function" and dependant.kind.is_generator
             if function_scope:
                 self.has_function_stack = True
-            if dependant.kind is CallKind.ASYNC_GENERATOR:
-                self.has_async_gen = True
             self.steps.append(
                 Step(
                     DEPENDENCY_RUNNERS[dependant.kind],
@@ -158,6 +147,7 @@ class Lowering:
         out = sub.lower_root(dependant)
         entry = scope.register(
             AppEntry(
+                scope,
                 dependant.cache_key,
                 dependant.path[-1],
                 tuple(sub.steps),
@@ -175,8 +165,7 @@ class Lowering:
                 keywords=(),
                 out=slot,
                 name=dependant.path[-1],
-                app_scope=scope,
-                app_entry=entry,
+                entry=entry,
             )
         )
         return slot

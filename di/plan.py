@@ -25,7 +25,6 @@ ones are on ``ctx.request_stack``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AsyncExitStack
 from time import perf_counter
 from typing import Any, Literal, NamedTuple, NoReturn
 
@@ -43,7 +42,9 @@ from .graph import build_dependant
 from .lowering import ENDPOINT_RUNNERS, Lowering
 from .markers import Depends
 from .overrides import DependencyOverrides
-from .solve import SecurityScopesFiller, SolveContext, Step, request_exits, run_async
+from .context import SolveContext
+from .steps import SecurityScopesFiller, Step, run_async
+from .teardown import TeardownStack
 
 __all__ = ["EndpointPlan", "ErrorBlame", "compile_endpoint"]
 
@@ -64,7 +65,6 @@ class _Compiled:
         "steps",
         "endpoint",
         "function_stack",
-        "has_async_gen",
         "injects",
         "blame",
     )
@@ -93,14 +93,12 @@ class _Compiled:
         self.steps = tuple(lowering.steps)
         self.endpoint = endpoint
         self.function_stack = lowering.has_function_stack
-        self.has_async_gen = lowering.has_async_gen
         # Anything to put in `values` besides validated params and step results.
         self.injects = bool(
             self.conn_slot >= 0
             or self.response_slot >= 0
             or self.background_slot >= 0
             or self.scopes_fillers
-            or self.has_async_gen
         )
         self.blame = ErrorBlame(validator.fields)
 
@@ -336,10 +334,10 @@ class EndpointPlan:
             if error is not None:
                 await self._invalid(compiled, values, ctx, error)
         if not compiled.function_stack:
-            return await self._run(compiled, compiled.steps, values, ctx)
-        async with AsyncExitStack() as function_stack:
-            ctx._fn_stack = function_stack
-            return await self._run(compiled, compiled.steps, values, ctx)
+            return await self._run(compiled, values, ctx)
+        async with TeardownStack() as function_stack:
+            ctx.function_stack = function_stack
+            return await self._run(compiled, values, ctx)
 
     @staticmethod
     def _inject(compiled: _Compiled, values: list[Any], conn: Request | WebSocket, ctx: SolveContext) -> None:
@@ -351,19 +349,12 @@ class EndpointPlan:
             values[compiled.background_slot] = ctx.get_background()
         for filler in compiled.scopes_fillers:
             filler.fill(values)
-        if compiled.has_async_gen and ctx._exits is None and ctx._shield:
-            # One scope shields every async teardown (function- and request-scoped).
-            # It is entered before anything else of ours and exited by the
-            # request stack's one di entry after every teardown (LIFO).
-            request_exits(ctx, shielded=True)
 
-    async def _run(
-        self, compiled: _Compiled, steps: tuple[Step, ...], values: list[Any], ctx: SolveContext
-    ) -> Any:
-        """Run ``steps`` then the endpoint (``steps`` empty: the endpoint only)."""
+    async def _run(self, compiled: _Compiled, values: list[Any], ctx: SolveContext) -> Any:
+        """Run the steps, then the endpoint; return its result."""
         observer = ctx.observer
         start = perf_counter() if observer is not None else 0.0
-        for step in steps:
+        for step in compiled.steps:
             await step.run(step, values, ctx)
         endpoint = compiled.endpoint
         if observer is not None:
@@ -402,11 +393,15 @@ class EndpointPlan:
             for step in steps:
                 await step.run(step, values, ctx)
             raise error
-        async with AsyncExitStack() as function_stack:
-            ctx._fn_stack = function_stack
+        stack = ctx.function_stack = TeardownStack()
+        try:
             for step in steps:
                 await step.run(step, values, ctx)
-            raise error
+        except BaseException as exc:
+            await stack.aexit(type(exc), exc, exc.__traceback__)  # di's teardowns never suppress
+            raise
+        await stack.aexit(type(error), error, error.__traceback__)
+        raise error
 
 
 def compile_endpoint(

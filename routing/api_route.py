@@ -38,7 +38,7 @@ from ferrule.asgi_core.response import JSONResponse, Response, status_has_no_bod
 from ferrule.asgi_core.source import source_location
 from ferrule.asgi_core.types import Receive, Scope, Send
 from ferrule.asgi_core.websocket import WebSocket
-from ferrule.di import SolveContext, compile_endpoint
+from ferrule.di import SolveContext, TeardownStack, compile_endpoint
 from ferrule.validation.compile import RequestConfig
 from ferrule.validation.errors import (
     EndpointContext,
@@ -49,7 +49,6 @@ from ferrule.validation.errors import (
 from ferrule.validation.serialize import check_responses, compile_response
 
 from .errors import RouteConfigError
-from .exit_stack import LazyExitStack
 from .options import DefaultPlaceholder, generate_unique_id, resolve_default
 from .responder import compile_responder
 from .routes import BaseRoute, is_routable_path
@@ -304,8 +303,8 @@ class APIRoute(BaseRoute):
         request = Request(scope, receive, send, max_body_size=self._body_limit)
         # PERF: the exit stack is only made when a dependency pushes onto it;
         # `aexit` then unwinds it exactly like `async with AsyncExitStack()`.
-        stack = LazyExitStack()
-        ctx = SolveContext(stack, observer=observer, limiter=_limiter(provider))  # type: ignore[arg-type]
+        stack = TeardownStack()
+        ctx = SolveContext(stack, observer=observer, limiter=_limiter(provider))
         try:
             result = await self.plan.solve(request, ctx)
             if observer is None:

@@ -152,7 +152,6 @@ KNOWN_CYCLES: dict[frozenset[str], str] = {
     frozenset({"ferrule.server.http11", "ferrule.server.http_cycle", "ferrule.server.websocket_conn"}): (
         "server-http engineer (issue 20 item 9)"
     ),
-    frozenset({"ferrule.di.app_scope", "ferrule.di.solve"}): "di engineer (issue 20 item 9)",
 }
 
 

@@ -199,7 +199,7 @@ def test_parameters_are_classified() -> None:
     assert first.call is dep and first.use_cache and first.name == "by_default"
     assert second.call is dep and not second.use_cache and second.name == "by_annotated"
     # pre-order, repeats (same cache key) skipped: endpoint params, then dep's once
-    assert [f.name for f in dependant.flat_params()] == ["item_id", "q", "body", "token"]
+    assert [f.name for d in dependant.walk() for f in d.params] == ["item_id", "q", "body", "token"]
 
 
 @pytest.mark.parametrize(
@@ -244,7 +244,7 @@ def test_depends_on_a_special_type_calls_the_dependency() -> None:
 
     dependant = build_dependant(endpoint)
     assert dependant.dependencies[0].call is make_response
-    assert dependant.specials == ()
+    assert not any(isinstance(argument.source, SpecialKind) for argument in dependant.arguments)
 
 
 async def test_positional_only_parameters_are_passed_positionally() -> None:

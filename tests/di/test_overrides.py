@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import inspect
+import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,7 +13,7 @@ from di_helpers import Recorder, make_request, plan_for, solve
 
 from ferrule.di import DependencyOverrides, Depends, EndpointPlan
 from ferrule.di import markers
-from ferrule.di.callables import _inspect_cached
+from ferrule.di.callables import cached_callables
 from ferrule.security import APIKeyHeader
 from ferrule.validation.errors import RequestValidationError
 
@@ -110,19 +113,51 @@ async def test_yield_replacement_is_torn_down() -> None:
     assert rec.events == ["open", "close"]
 
 
-async def test_analysis_is_cached_per_replacement() -> None:
-    def replacement(q: int = 0) -> str:
+class _CountedReplacement:
+    """A replacement whose signature says how often it was read (each analysis reads it once)."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        self.reads += 1
+        return inspect.Signature([inspect.Parameter("q", inspect.Parameter.KEYWORD_ONLY, default=0, annotation=int)])
+
+    def __call__(self, q: int = 0) -> str:
         return f"q={q}"
 
+
+async def test_analysis_is_cached_per_replacement() -> None:
+    replacement = _CountedReplacement()
     overrides = DependencyOverrides()
     plan = plan_for(endpoint, overrides=overrides)
     overrides[get_db] = replacement
     await solve(plan)
-    misses = _inspect_cached.cache_info().misses
+    assert replacement.reads == 1
     for _ in range(3):
         overrides[get_db] = replacement  # bumps the version: recompiles
         assert await solve(plan, make_request(query=b"q=2")) == "q=2"
-    assert _inspect_cached.cache_info().misses == misses
+    assert replacement.reads == 1
+
+
+def test_the_analysis_cache_does_not_keep_callables_alive() -> None:
+    def make() -> Any:
+        def dependency(q: int = 0) -> int:
+            return q
+
+        return dependency
+
+    gc.collect()
+    before = cached_callables()
+    dependency = make()
+    plan_for(lambda d=Depends(dependency): d)
+    assert cached_callables() > before
+    alive = weakref.ref(dependency)
+    del dependency
+    gc.collect()
+    assert alive() is None
+    assert cached_callables() <= before
 
 
 def test_every_mutation_bumps_the_version() -> None:

@@ -1,5 +1,6 @@
-"""LazyExitStack unwinds exactly like AsyncExitStack, whether it kept its one
-entry aside (the fast path) or made the real stack."""
+"""TeardownStack (di's one exit stack, the request stack in routing) unwinds
+exactly like contextlib.AsyncExitStack: every mix of exits that pass, suppress
+or raise, sync and async, with and without an exception in flight."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import anyio
 import pytest
 
-from ferrule.routing.exit_stack import LazyExitStack
+from ferrule.di import TeardownStack
 
 # What an exit callback does with the exception it is handed.
 BEHAVIOURS = ("pass", "suppress", "raise")
@@ -61,7 +62,7 @@ async def _unwind(stack: Any, behaviours: tuple[str, ...], ending: str, extra_cm
         stack.push_async_exit(_exit(log, f"e{index}", behaviour))
         if extra_cm and index == 0:
             await stack.enter_async_context(cm())
-    aexit = stack.aexit if isinstance(stack, LazyExitStack) else stack.__aexit__
+    aexit = stack.aexit if isinstance(stack, TeardownStack) else stack.__aexit__
     try:
         try:
             if ending == "error":
@@ -85,33 +86,47 @@ CASES = [
 
 
 @pytest.mark.parametrize(("behaviours", "ending", "extra_cm"), CASES)
-def test_lazy_stack_unwinds_like_async_exit_stack(behaviours: tuple[str, ...], ending: str, extra_cm: bool) -> None:
+def test_teardown_stack_unwinds_like_async_exit_stack(behaviours: tuple[str, ...], ending: str, extra_cm: bool) -> None:
     async def both() -> tuple[Any, Any]:
         expected = await _unwind(AsyncExitStack(), behaviours, ending, extra_cm)
-        got = await _unwind(LazyExitStack(), behaviours, ending, extra_cm)
+        got = await _unwind(TeardownStack(), behaviours, ending, extra_cm)
         return expected, got
 
     expected, got = anyio.run(both)
     assert got == expected
 
 
-def test_one_exit_is_kept_aside_and_a_second_push_makes_the_real_stack_below_it() -> None:
-    async def main() -> list[str]:
+def test_sync_exits_callbacks_and_context_managers_interleave_in_lifo_order() -> None:
+    from contextlib import contextmanager
+
+    async def main(stack: Any) -> list[str]:
         log: list[str] = []
-        stack = LazyExitStack()
-        assert not stack.used
+
+        @contextmanager
+        def sync_cm() -> Any:
+            log.append("sync:enter")
+            yield
+            log.append("sync:exit")
+
         stack.push_async_exit(_exit(log, "first", "pass"))
-        assert stack.used and stack.stack is None  # the fast path: no AsyncExitStack yet
-        stack.callback(log.append, "second")
-        assert stack.stack is not None
-        await stack.aexit(None, None, None)
+        stack.callback(log.append, "callback")
+        stack.enter_context(sync_cm())
+        stack.push(lambda *exc: log.append("push") or False)
+
+        async def later(name: str) -> None:
+            log.append(name)
+
+        stack.push_async_callback(later, "async-callback")
+        async with stack:
+            log.append("body")
         return log
 
-    # LIFO: the entry kept aside was pushed first, so it unwinds last.
-    assert anyio.run(main) == ["second", "first:None"]
+    expected = anyio.run(main, AsyncExitStack())
+    assert anyio.run(main, TeardownStack()) == expected
+    assert expected == ["sync:enter", "body", "async-callback", "push", "sync:exit", "callback", "first:None"]
 
 
 def test_an_unused_stack_has_nothing_to_unwind() -> None:
-    stack = LazyExitStack()
+    stack = TeardownStack()
     assert anyio.run(stack.aexit, None, None, None) is False
     assert not stack.used
