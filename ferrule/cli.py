@@ -77,7 +77,7 @@ _HAND_WRITTEN: typing.Final = frozenset({"host", "port", "root_path", "log_level
 _CHOICES: typing.Final = {"access_log_format": ACCESS_LOG_FORMATS}
 _ALIASES: typing.Final = {"shutdown_timeout": ["--graceful-timeout"]}
 #: Optional limits that "0" / "none" turn off on the command line.
-_OFF_ALLOWED: typing.Final = frozenset({"ws_ping_interval", "ws_idle_timeout", "max_requests"})
+_OFF_ALLOWED: typing.Final = frozenset({"ws_ping_interval", "ws_idle_timeout", "max_requests", "max_body_size"})
 
 
 def _optional(convert: Callable[[str], Any]) -> Callable[[str], Any]:

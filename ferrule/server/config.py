@@ -116,6 +116,9 @@ class ServerConfig:
             is then replaced by its supervisor); None: no limit.
         max_requests_jitter: up to this many requests added at random to
             max_requests, so workers do not all restart at once.
+        max_body_size: largest request body in bytes for any app (413 above
+            it, see `body_limit.py`); None: the app decides (ferrule apps
+            have their own 16 MiB default).
     """
 
     host: str = DEFAULT_HOST
@@ -145,6 +148,7 @@ class ServerConfig:
     ssl_keyfile: str | None = None
     max_requests: int | None = None
     max_requests_jitter: int = 0
+    max_body_size: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.port, int) or not 0 <= self.port <= 65535:
@@ -183,6 +187,10 @@ class ServerConfig:
             isinstance(self.max_requests, bool) or not isinstance(self.max_requests, int) or self.max_requests < 1
         ):
             raise ServerConfigError(f"max_requests={self.max_requests!r} must be a positive integer or None")
+        if self.max_body_size is not None and (
+            isinstance(self.max_body_size, bool) or not isinstance(self.max_body_size, int) or self.max_body_size < 0
+        ):
+            raise ServerConfigError(f"max_body_size={self.max_body_size!r} must be a number of bytes (>= 0) or None")
         if isinstance(self.max_requests_jitter, bool) or not isinstance(self.max_requests_jitter, int) or (
             self.max_requests_jitter < 0
         ):

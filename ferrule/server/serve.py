@@ -14,13 +14,15 @@ Order of a server's life:
 A second signal during step 4 cancels the connections at once.
 
 The app is wrapped once, here: `TLSScheme` (https/wss), then
-`ProxyHeadersMiddleware` inside it when `proxy_headers` is on, then the
-`max_requests` counter.
+`ProxyHeadersMiddleware` inside it when `proxy_headers` is on, then
+`BodySizeLimit` when `max_body_size` is set; the `max_requests` counter goes
+around them all.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
 import signal
 import socket
@@ -37,6 +39,7 @@ from anyio.streams.tls import TLSStream
 from ferrule.asgi_core.types import ASGIApp, Receive, Scope, Send
 
 from .accesslog import AccessJSONFormatter
+from .body_limit import BodySizeLimit
 from .config import ServerConfig, ServerConfigError
 from .http11 import HTTP11Connection, error_response
 from .importer import import_app
@@ -88,6 +91,8 @@ async def serve(
     """
     config = config or ServerConfig()
     ssl_context = make_ssl_context(config)
+    if config.max_body_size is not None:
+        app = BodySizeLimit(app, config.max_body_size)
     if config.proxy_headers:
         app = ProxyHeadersMiddleware(app, config.forwarded_allow_ips)
     if ssl_context is not None:
@@ -269,16 +274,22 @@ async def _watch_signals(stop: anyio.Event, force: anyio.Event) -> None:
         server_logger.debug("signal handlers not installed: %s", exc)
 
 
-async def _serve_and_report(app: ASGIApp, config: ServerConfig, ready_fd: int) -> None:
-    """Serve, writing "<pid>\\n" to `ready_fd` once listening (a supervisor's worker)."""
-    import os
+class _ReportReady(anyio.abc.TaskStatus[tuple[str, int]]):
+    """A task status that writes "<pid>\\n" to a supervisor's ready pipe once listening."""
 
-    async with anyio.create_task_group() as tg:
-        await tg.start(serve, app, config)
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def started(self, value: tuple[str, int] | None = None) -> None:
         try:
-            os.write(ready_fd, f"{os.getpid()}\n".encode("ascii"))
+            os.write(self.fd, f"{os.getpid()}\n".encode("ascii"))
         except OSError:
             pass  # the supervisor is gone; keep serving until signalled
+
+
+async def _serve_and_report(app: ASGIApp, config: ServerConfig, ready_fd: int) -> None:
+    # No task group around serve(): its LifespanFailure must reach run() as itself (exit 3).
+    await serve(app, config, task_status=_ReportReady(ready_fd))
 
 
 def configure_logging(level: str, access_log_format: str = "common") -> None:
@@ -330,7 +341,8 @@ def run(app: ASGIApp | str, **options: Any) -> None:
             f"valid options: {', '.join(sorted(config_names | RUN_OPTIONS))}"
         )
     config = ServerConfig(**{k: v for k, v in options.items() if k in config_names})
-    workers = options.get("workers") or 1
+    workers = options.get("workers", 1)
+    workers = 1 if workers is None else workers
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ServerConfigError(f"workers={workers!r} must be a positive integer")
     if workers > 1 or options.get("reload"):

@@ -141,3 +141,33 @@ def test_max_requests_recycles_a_worker(app_dir: Path) -> None:
         server.wait_for(r"exited with status 0, starting a new one")
     finally:
         assert server.stop() == 0
+
+
+def test_failing_startup_stops_the_supervisor_with_status_3(tmp_path: Path) -> None:
+    (tmp_path / "workers_broken.py").write_text(textwrap.dedent(
+        """
+        async def app(scope, receive, send):
+            await receive()
+            await send({"type": "lifespan.startup.failed", "message": "no database"})
+        """
+    ))
+    server = ServerProcess(
+        ["run", "workers_broken:app", "--app-dir", str(tmp_path), "--port", "0", "--workers", "2"], cwd=tmp_path
+    )
+    try:
+        assert server.proc.wait(30) == 3
+    finally:
+        server.stop()
+    server.wait_for(r"application startup failed, stopping")
+
+
+def test_workers_need_an_import_string() -> None:
+    from ferrule.server import ServerConfigError, run
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        raise AssertionError("never called")
+
+    with pytest.raises(ServerConfigError, match="workers > 1 needs the app as an import string"):
+        run(app, workers=2)  # type: ignore[arg-type]
+    with pytest.raises(ServerConfigError, match="workers=0 must be a positive integer"):
+        run("x:app", workers=0)
