@@ -23,6 +23,7 @@ from typing import Any
 __all__ = [
     "ClientDisconnect",
     "FastAPIDeprecationWarning",
+    "FastAPIError",
     "FerruleError",
     "HTTPException",
     "MalformedInputError",
@@ -61,6 +62,15 @@ def warn_deprecated(message: str, category: type[Warning] = FastAPIDeprecationWa
         frame = frame.f_back  # type: ignore[assignment]
         level += 1
     warnings.warn(message, category, stacklevel=level)
+
+
+class FastAPIError(RuntimeError):
+    """FastAPI's generic error class (``fastapi.exceptions.FastAPIError``).
+
+    COMPAT(fastapi): code ported from FastAPI catches it; ferrule raises its
+    subclasses where FastAPI raises it. Defined here, in the lowest layer, so
+    every layer can raise a subclass.
+    """
 
 
 class FerruleError(AssertionError):

@@ -19,6 +19,7 @@ import inspect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ferrule.asgi_core.exceptions import FastAPIError as FastAPIError
 from ferrule.asgi_core.exceptions import FerruleError
 from ferrule.asgi_core.source import source_location
 
@@ -137,14 +138,7 @@ class DependencyScopeError(DependencyError):
     """A dependency uses a value that does not live as long as it does."""
 
 
-class FastAPIError(RuntimeError):
-    """FastAPI's generic error class (``fastapi.exceptions.FastAPIError``).
-
-    COMPAT(fastapi): code ported from FastAPI catches it; ferrule raises its
-    subclasses where FastAPI raises it.
-    """
-
-
+# FastAPIError lives in asgi_core (every layer raises subclasses); re-exported here.
 #: COMPAT(fastapi): FastAPI's message when a ``yield`` dependency swallowed an exception.
 SWALLOWED_MESSAGE = (
     "Response not awaited. There's a high chance that the application code is raising an "

@@ -17,13 +17,10 @@ from ferrule.validation import ResponseValidationError as ResponseValidationErro
 from ferrule.validation import ValidationException as ValidationException
 from ferrule.validation import WebSocketRequestValidationError as WebSocketRequestValidationError
 from ferrule.validation.errors import EndpointContext as EndpointContext
+from ferrule.validation.errors import PydanticV1NotSupportedError as PydanticV1NotSupportedError
 
 StarletteHTTPException = HTTPException
 StarletteWebSocketException = WebSocketException
-
-
-class PydanticV1NotSupportedError(FastAPIError):
-    """A ``pydantic.v1`` model was used where ferrule needs a pydantic v2 one."""
 
 
 __all__ = [

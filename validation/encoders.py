@@ -43,6 +43,8 @@ from uuid import UUID
 from pydantic import AnyUrl, BaseModel, NameEmail, SecretBytes, SecretStr
 from pydantic_core import PydanticUndefinedType, Url
 
+from ._v1 import PydanticV1NotSupportedError, is_v1_model_instance
+
 __all__ = ["ENCODERS_BY_TYPE", "IncEx", "decimal_encoder", "jsonable_encoder"]
 
 IncEx = Union[set[int], set[str], dict[int, Any], dict[str, Any]]
@@ -103,6 +105,11 @@ ENCODERS_BY_TYPE: dict[type[Any], Callable[[Any], Any]] = {
     Url: str,
     AnyUrl: str,
 }
+
+
+#: Modules of the ``Color`` types FastAPI encodes as ``str`` (matched by name, so
+#: neither is imported: pydantic's warns on use, pydantic-extra-types is optional).
+_COLOR_MODULES = frozenset({"pydantic.color", "pydantic_extra_types.color"})
 
 
 def _group_by_encoder(table: dict[type[Any], Callable[[Any], Any]]) -> list[tuple[tuple[type[Any], ...], Callable[[Any], Any]]]:
@@ -208,6 +215,13 @@ def jsonable_encoder(
     for classes, class_encoder in _ENCODERS_BY_CLASSES:
         if isinstance(obj, classes):
             return class_encoder(obj)
+    if is_v1_model_instance(obj):
+        raise PydanticV1NotSupportedError(
+            f"pydantic.v1 models are no longer supported (as in FastAPI): cannot encode {obj!r}; "
+            "port its model to pydantic v2 (`from pydantic import BaseModel`)"
+        )
+    if type(obj).__name__ == "Color" and type(obj).__module__ in _COLOR_MODULES:
+        return str(obj)  # COMPAT(fastapi): pydantic's (deprecated) and pydantic-extra-types' Color
     failures: list[Exception] = []
     try:
         data = dict(obj)

@@ -31,10 +31,12 @@ from pydantic_core import PydanticSerializationError, to_json
 from ferrule.asgi_core.response import JSON_CONTENT_TYPE, JSONResponse
 from ferrule.asgi_core.source import source_location
 
+from ._v1 import PydanticV1NotSupportedError as PydanticV1NotSupportedError
 from .encoders import jsonable_encoder
 
 __all__ = [
     "EndpointContext",
+    "PydanticV1NotSupportedError",
     "RequestValidationError",
     "ResponseValidationError",
     "ValidationException",

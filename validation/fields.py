@@ -35,6 +35,7 @@ from pydantic.fields import FieldInfo
 from ferrule.asgi_core.forms import UploadFile as _BaseUploadFile
 
 from . import _typing
+from ._v1 import refuse_v1_model
 from .params import Body, Cookie, File, Form, Header, Param, ParamConfigError, Path, Query, Undefined
 from .uploads import UploadFile
 
@@ -155,6 +156,7 @@ def analyze_param(
     """
     if annotation is inspect.Parameter.empty:
         annotation = Any
+    refuse_v1_model(annotation, f"parameter {name!r} of {owner}")
     type_value = getattr(annotation, "__value__", None)
     if type_value is not None and type(annotation).__name__ == "TypeAliasType":
         annotation = type_value

@@ -37,6 +37,7 @@ from pydantic_core import SchemaValidator, to_json
 from ferrule.asgi_core.exceptions import FerruleError
 from ferrule.asgi_core.response import Response
 
+from ._v1 import refuse_v1_model
 from .encoders import IncEx, is_plain_json, json_sendable, jsonable_encoder
 from .errors import EndpointContext, ResponseValidationError
 
@@ -194,7 +195,10 @@ def compile_response(
 
     Raises:
         ResponseConfigError: pydantic cannot validate ``annotation``.
+        PydanticV1NotSupportedError: ``annotation`` uses a ``pydantic.v1`` model.
     """
+    where = endpoint_ctx.function if endpoint_ctx is not None else "an endpoint"
+    refuse_v1_model(annotation, f"the response model of {where}")
     if annotation is None or annotation is inspect.Signature.empty or annotation is type(None):
         return None
     if _is_response_class(annotation):

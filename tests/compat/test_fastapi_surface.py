@@ -71,10 +71,6 @@ EXCLUDED_NAMES: dict[tuple[str, str], str] = {
     ("fastapi.sse", "KEEPALIVE_COMMENT"): "FastAPI's SSE internals; ferrule.streaming frames events itself (keepalive interval: sse_ping_interval)",
     ("fastapi.sse", "format_sse_event"): "as KEEPALIVE_COMMENT",
     ("fastapi.sse", "StreamingResponse"): _OWN_USE,
-    **{("fastapi.openapi.models", name): _OPENAPI for name in (
-        "BaseModelWithConfig", "Components", "EmailStr", "Encoding", "Header", "Link", "MediaType",
-        "Operation", "Parameter", "ParameterBase", "PathItem", "RequestBody", "Response", "Schema", "XML",
-    )},
     **{("fastapi.openapi.utils", name): _OPENAPI for name in (
         "BaseRoute", "JSONResponse", "METHODS_WITH_BODY", "REF_PREFIX", "Response", "generate_operation_id",
         "generate_operation_summary", "get_fields_from_routes", "get_openapi_operation_metadata",
