@@ -13,11 +13,12 @@ Runs (always from the repository root, with the venv's python)::
     .venv-bench/bin/python -m bench --json out.json --svg out.svg
     .venv-bench/bin/python -m bench profile body         # ferrule's app for `body` under cProfile
     .venv-bench/bin/python -m bench loopback --quick     # uvicorn and ferrule's server over 127.0.0.1
+    .venv-bench/bin/python -m bench fanout               # channels: 1 publisher -> 1,000 SSE subscribers
 
 Frameworks: `raw` (hand-written ASGI: the floor), `ferrule`, `fastapi`,
 `starlette`, `litestar`, `blacksheep`. Scenarios (`bench.scenarios`): hello,
 json, path_int, router_scale_{10,100,1000,10000}, query, body, error422,
-deps, sse, jsonl, upload, big_json.
+deps, sse, sse_model, sse_str, jsonl, upload, big_json.
 
 How to read the numbers:
 - The in-process harness (`bench.harness`) is the low-noise one: every app
