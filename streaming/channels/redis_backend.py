@@ -208,7 +208,7 @@ class RedisBackend:
         found: list[list[ChannelEvent]] = []
         for channel in channels:
             entries = await self._client.xrange(self._stream_prefix + channel, f"{after + 1}-0", "+")
-            found.append([_entry_event(channel, entry_id, fields) for entry_id, fields in entries])
+            found.append(_entry_events(channel, entries))
         if len(found) == 1:
             return found[0]
         return list(merge(*found, key=lambda event: event.seq))
@@ -247,6 +247,11 @@ class RedisBackend:
                     "channels: Redis connection lost (%s: %s); reconnecting in %.2f s",
                     type(exc).__name__, exc, delay,
                 )
+            except Exception:  # noqa: BLE001 - never take the app down with the listener
+                if self._receiver is None:
+                    return
+                self.reconnects += 1
+                logger.exception("channels: the Redis listener failed; reconnecting in %.2f s", delay)
             finally:
                 with anyio.CancelScope(shield=True):
                     try:
@@ -274,11 +279,14 @@ class RedisBackend:
             receiver = self._receiver
             if receiver is None:
                 return
-            head, _, raw = message["data"].partition(b" ")
-            seq = int(head)
-            if seq > self._seen:
-                self._seen = seq
-            receiver.deliver(ChannelEvent(message["channel"][strip:].decode("utf-8"), seq, raw))
+            event = _message_event(message["channel"][strip:], message["data"])
+            if event is None:
+                logger.warning("channels: ignored a malformed message on %r: %.80r",
+                               message["channel"], message["data"])
+                continue
+            if event.seq > self._seen:
+                self._seen = event.seq
+            receiver.deliver(event)
 
     async def _catch_up(self) -> None:
         """Deliver what the hub missed while the listener was disconnected."""
@@ -291,12 +299,37 @@ class RedisBackend:
         found: list[list[ChannelEvent]] = []
         for channel, last in positions.items():
             entries = await self._client.xrange(self._stream_prefix + channel, f"{last + 1}-0", "+")
-            found.append([_entry_event(channel, entry_id, fields) for entry_id, fields in entries])
+            found.append(_entry_events(channel, entries))
         for event in merge(*found, key=lambda event: event.seq):
             if event.seq > self._seen:
                 self._seen = event.seq
             receiver.deliver(event)
 
 
-def _entry_event(channel: str, entry_id: bytes, fields: dict[bytes, bytes]) -> ChannelEvent:
-    return ChannelEvent(channel, int(entry_id.split(b"-", 1)[0]), fields[b"d"])
+def _message_event(channel: bytes, data: Any) -> ChannelEvent | None:
+    """The event a pub/sub message carries (``b"<seq> <json>"``), ``None`` if it is not ours.
+
+    SECURITY: anyone who can PUBLISH on the prefix can send anything; a
+    malformed message is skipped, never allowed to end the listener.
+    """
+    if not isinstance(data, bytes):
+        return None
+    head, sep, raw = data.partition(b" ")
+    if not sep or not head.isdigit() or len(head) > 19:
+        return None
+    try:
+        name = channel.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return ChannelEvent(name, int(head), raw)
+
+
+def _entry_events(channel: str, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> list[ChannelEvent]:
+    """The events of stream entries; entries that are not ours (no ``d`` field) are skipped."""
+    events = []
+    for entry_id, fields in entries:
+        raw = fields.get(b"d")
+        head = entry_id.split(b"-", 1)[0]
+        if raw is not None and head.isdigit():
+            events.append(ChannelEvent(channel, int(head), raw))
+    return events

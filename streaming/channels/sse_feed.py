@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from ferrule.streaming.sse_task import DEFAULT_PING_INTERVAL, EventSourceResponse
 
 from .event import ChannelEvent, check_channel
-from .hub import Channels
+from .hub import Channels, ChannelsNotStarted
 from .subscription import OverflowPolicy, SlowConsumer, check_buffer
 
 __all__ = ["sse_response"]
@@ -59,11 +59,17 @@ def sse_response(
         headers: extra response headers.
 
     Raises:
+        ChannelsNotStarted: the hub is not running.
         ValueError: no channel, a bad name, buffer or policy (checked here, before
             the response starts).
     """
     names = (channels,) if isinstance(channels, str) else tuple(channels)
     # check the arguments now: once the response started, an error can only end the stream
+    if not hub.started:
+        raise ChannelsNotStarted(
+            "sse_response() before the hub started: enter 'async with Channels(...)' in the app's "
+            "lifespan or in an app-scoped dependency (Depends(..., scope='app'))"
+        )
     if not names:
         raise ValueError("sse_response() needs at least one channel name")
     for name in names:

@@ -103,3 +103,34 @@ async def test_start_without_redis_is_a_clear_error() -> None:
     with pytest.raises(ChannelsUnavailable, match="could not reach Redis"):
         async with Channels(backend):
             pass
+
+
+async def test_foreign_messages_on_the_prefix_are_skipped(server: RedisServer, caplog: pytest.LogCaptureFixture) -> None:
+    """SECURITY: whatever else is published or stored under the prefix never ends the listener."""
+    import redis.asyncio as redis_asyncio
+
+    prefix = f"t:{uuid.uuid4().hex}"
+    caplog.set_level(logging.WARNING, logger="ferrule.channels")
+    other = redis_asyncio.from_url(server.url)
+    try:
+        async with Channels(RedisBackend(server.url, prefix=prefix)) as hub:
+            async with hub.subscribe("feed") as sub:
+                for junk in (b"hello", b"12", b"-3 {}", b"9" * 30 + b" {}"):
+                    await other.publish(f"{{{prefix}}}:c:feed", junk)
+                await other.xadd(f"{{{prefix}}}:s:feed", {b"x": b"not ours"})
+                real = await hub.publish("feed", "real")
+                with anyio.fail_after(5):
+                    event = await sub.__anext__()
+                assert (event.id, event.data) == (real, "real")
+                assert sub.get_nowait() is None
+            assert [e.data for e in await hub.backend.history(["feed"], 0)] == ["real"]
+    finally:
+        await other.aclose()
+    assert caplog.text.count("ignored a malformed message") == 4
+
+
+async def test_sse_response_needs_a_started_hub() -> None:
+    from ferrule.channels import ChannelsNotStarted, sse_response
+
+    with pytest.raises(ChannelsNotStarted, match="scope='app'"):
+        sse_response(Channels(), "feed")
