@@ -27,6 +27,7 @@ from pydantic_core import SchemaValidator
 
 from .fields import ParamConfigError
 from .params import Undefined
+from ._typing import is_class
 
 __all__ = ["GroupField", "GroupValidator", "build_group", "present_value_validator"]
 
@@ -217,7 +218,7 @@ def _group_key(fields: Sequence[GroupField], arbitrary_types: bool) -> tuple[Any
     parts: list[Any] = [arbitrary_types]
     for field in fields:
         annotation = field.annotation
-        if not isinstance(annotation, type) or type(annotation) is not type and not issubclass(annotation, BaseModel):
+        if not is_class(annotation) or type(annotation) is not type and not issubclass(annotation, BaseModel):
             return None
         options = []
         for name, value in field.field_kwargs.items():

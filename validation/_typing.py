@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from ferrule.asgi_core.forms import UploadFile as _BaseUploadFile
 
 __all__ = [
+    "is_class",
     "is_bytes_or_optional_bytes",
     "is_bytes_sequence",
     "is_complex",
@@ -42,6 +43,16 @@ __all__ = [
 _SEQUENCE_TYPES: tuple[type[Any], ...] = (list, tuple, set, frozenset, deque, Sequence)
 
 
+def is_class(annotation: Any) -> bool:
+    """Whether ``annotation`` is a class that ``issubclass`` accepts.
+
+    COMPAT(python3.10): ``list[int]`` is an instance of ``type`` there, yet
+    ``issubclass(list[int], X)`` raises ``TypeError`` (with some pydantic
+    versions' model metaclass too): a parameterized generic is not a class.
+    """
+    return isinstance(annotation, type) and not isinstance(annotation, types.GenericAlias)
+
+
 def _is_union(origin: Any) -> bool:
     return origin is Union or origin is types.UnionType
 
@@ -54,7 +65,7 @@ def union_members(annotation: Any) -> tuple[Any, ...] | None:
 
 def _subclass(annotation: Any, bases: type[Any] | tuple[type[Any], ...]) -> bool:
     try:
-        return isinstance(annotation, type) and issubclass(annotation, bases)
+        return is_class(annotation) and issubclass(annotation, bases)
     except TypeError:
         return False
 
@@ -85,7 +96,7 @@ def _bare_is_complex(annotation: Any) -> bool:
     return (
         _subclass(annotation, (BaseModel, Mapping, _BaseUploadFile))
         or _bare_is_sequence(annotation)
-        or (isinstance(annotation, type) and dataclasses.is_dataclass(annotation))
+        or (is_class(annotation) and dataclasses.is_dataclass(annotation))
     )
 
 

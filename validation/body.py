@@ -86,7 +86,7 @@ def _is_form_model(field: ParamField) -> tuple[type[BaseModel], ...] | None:
     if union is None:
         return None
     members = [_typing.strip_annotated(arg) for arg in union if arg is not type(None)]
-    if all(isinstance(member, type) and issubclass(member, BaseModel) for member in members):
+    if all(_typing.is_class(member) and issubclass(member, BaseModel) for member in members):
         return tuple(members)
     return None
 

@@ -40,6 +40,7 @@ from ferrule.asgi_core.response import Response
 from ._v1 import refuse_v1_model
 from .encoders import IncEx, is_plain_json, json_sendable, jsonable_encoder
 from .errors import EndpointContext, ResponseValidationError
+from ._typing import is_class
 
 __all__ = [
     "ResponseConfigError",
@@ -114,7 +115,7 @@ class ResponseSerializer:
     def __init__(self, annotation: Any, type_adapter: TypeAdapter[Any], options: dict[str, Any], endpoint_ctx: EndpointContext | None) -> None:
         self.annotation = annotation
         self.type_adapter = type_adapter
-        self.model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        self.model = annotation if is_class(annotation) and issubclass(annotation, BaseModel) else None
         self.endpoint_ctx = endpoint_ctx
         # PERF: only the options that differ from pydantic-core's defaults are
         # passed per response (each keyword argument costs ~0.1 us); by_alias is
@@ -163,7 +164,7 @@ class ResponseSerializer:
 
 
 def _is_response_class(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, Response)
+    return is_class(annotation) and issubclass(annotation, Response)
 
 
 def compile_response(
@@ -251,7 +252,7 @@ def _shareable(annotation: Any) -> bool:
         return True
     origin = get_origin(annotation)
     if origin is None:
-        return isinstance(annotation, type)
+        return is_class(annotation)
     if origin is Annotated or origin is Literal:
         return False
     return all(_shareable(arg) for arg in get_args(annotation))

@@ -29,7 +29,7 @@ from ferrule.asgi_core.response import Response
 from ferrule.routing import APIRoute
 from ferrule.routing.options import DefaultPlaceholder
 from ferrule.streaming import EventSourceResponse, ServerSentEvent
-from ferrule.validation._typing import strip_annotated
+from ferrule.validation._typing import is_class, strip_annotated
 from ferrule.validation.fields import ParamField, ParamLocation
 from ferrule.validation.params import Header
 
@@ -150,7 +150,7 @@ class RouteDoc:
         item = _stream_item(route.response_model)
         if item is None or not (self.is_json_stream or self.is_sse_stream):
             return
-        if isinstance(item, type) and issubclass(item, ServerSentEvent):
+        if is_class(item) and issubclass(item, ServerSentEvent):
             return
         self.stream_item = plain_field("StreamItem_" + route.unique_id, item, mode="serialization")
 
@@ -193,5 +193,5 @@ class RouteDoc:
 
 
 def _is_response(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, Response)
+    return is_class(annotation) and issubclass(annotation, Response)
 

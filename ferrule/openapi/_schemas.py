@@ -33,6 +33,7 @@ from pydantic_core import CoreSchema, PydanticUndefined
 
 from ferrule.asgi_core.forms import UploadFile as _BaseUploadFile
 from ferrule.validation.uploads import UploadFile as _SchemaUploadFile
+from ferrule.validation._typing import is_class
 
 __all__ = ["REF_PREFIX", "SchemaField", "SchemaSet", "field_from_info", "plain_field"]
 
@@ -62,7 +63,7 @@ class _Generator(GenerateJsonSchema):
 
 def swap_uploads(annotation: Any) -> Any:
     """``annotation`` with ``asgi_core``'s ``UploadFile`` replaced by the schema-aware subclass."""
-    if isinstance(annotation, type):
+    if is_class(annotation):
         if issubclass(annotation, _BaseUploadFile) and not hasattr(annotation, "__get_pydantic_json_schema__"):
             return _SchemaUploadFile
         return annotation
@@ -158,7 +159,7 @@ def plain_field(key: str, annotation: Any, *, mode: Mode) -> SchemaField:
 def _has_own_config(annotation: Any) -> bool:
     if get_origin(annotation) is Annotated:
         annotation = get_args(annotation)[0]
-    return isinstance(annotation, type) and (
+    return is_class(annotation) and (
         issubclass(annotation, (BaseModel, dict)) or dataclasses.is_dataclass(annotation)
         or typing.is_typeddict(annotation)
     )
@@ -166,7 +167,7 @@ def _has_own_config(annotation: Any) -> bool:
 
 def _has_computed_fields(annotation: Any, seen: set[type] | None = None) -> bool:
     seen = set() if seen is None else seen
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    if is_class(annotation) and issubclass(annotation, BaseModel):
         if annotation in seen:
             return False
         seen.add(annotation)

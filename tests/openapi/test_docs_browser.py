@@ -1,23 +1,22 @@
 """/docs rendered by a real browser: headless Chromium runs Swagger UI against a live server.
 
-Setup (done here, once per machine): Debian's ``chromium`` package
-(``apt-get update && apt-get install -y chromium``, when running as root with
-apt) and ``swagger-ui-dist`` from the npm registry (``npm pack`` into a
-temporary directory). The app serves those files itself with ``StaticFiles``
-and points ``swagger_js_url``/``swagger_css_url`` at them, so the page needs
-nothing from outside. The test is skipped, saying why, only when Chromium or
-the package cannot be installed.
+Set-up is not done here (tests leave the machine as they found it):
+``bash .ci/setup-browser`` installs Debian's ``chromium`` package and unpacks a
+pinned ``swagger-ui-dist`` into ``.ci/cache/swagger-ui-dist``
+(``FERRULE_SWAGGER_UI_DIST`` may name another unpacked package). The app serves
+those files itself with ``StaticFiles`` and points
+``swagger_js_url``/``swagger_css_url`` at them, so the page needs nothing from
+outside. Without the set-up the test skips, saying what to run; under
+``CI=true`` (``.ci/run`` runs the set-up) it fails instead.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import tarfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,49 +61,28 @@ def cancel_order(order_id: str) -> None:
     return None
 '''
 
-_LOCK = Path("/tmp/ferrule-test-chromium.lock")
+ROOT = Path(__file__).resolve().parents[2]
+_SETUP = "run `bash .ci/setup-browser` (installs Debian's chromium and a pinned swagger-ui-dist)"
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
+def _missing(what: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what}: CI must run the set-up step first; {_SETUP}")
+    pytest.skip(f"{what}; {_SETUP}")
 
 
-def _install_chromium() -> str:
-    found = _chromium()
-    if found:
-        return found
-    if not shutil.which("apt-get") or os.geteuid() != 0:
-        pytest.skip("chromium is not installed and cannot be installed here (needs root and apt-get)")
-    with _LOCK.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one installer at a time (pytest-xdist workers)
-        found = _chromium()
-        if found:
-            return found
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-            result = subprocess.run(command, capture_output=True, text=True, timeout=900, env=env, check=False)
-            if result.returncode != 0:
-                pytest.skip(f"could not install chromium ({' '.join(command)}): {result.stderr.strip()[-300:]}")
-    found = _chromium()
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        pytest.skip("apt-get installed chromium but no chromium binary is on PATH")
+        _missing("chromium is not installed")
+    assert found is not None
     return found
 
 
-def _swagger_assets(tmp: Path) -> Path:
-    if not shutil.which("npm"):
-        pytest.skip("npm is not installed: cannot fetch swagger-ui-dist")
-    result = subprocess.run(
-        ["npm", "pack", "swagger-ui-dist@5", "--silent"],
-        cwd=tmp, capture_output=True, text=True, timeout=300, check=False,
-    )
-    tarballs = list(tmp.glob("swagger-ui-dist-*.tgz"))
-    if result.returncode != 0 or not tarballs:
-        pytest.skip(f"npm pack swagger-ui-dist failed: {result.stderr.strip()[-300:]}")
-    with tarfile.open(tarballs[0]) as archive:
-        archive.extractall(tmp, filter="data")
-    assets = tmp / "package"
-    assert (assets / "swagger-ui-bundle.js").is_file()
+def _swagger_assets() -> Path:
+    assets = Path(os.environ.get("FERRULE_SWAGGER_UI_DIST", ROOT / ".ci/cache/swagger-ui-dist/package"))
+    if not (assets / "swagger-ui-bundle.js").is_file():
+        _missing(f"swagger-ui-dist is not unpacked at {assets}")
     return assets
 
 
@@ -130,7 +108,7 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeo
 
 @pytest.fixture
 def docs_server(tmp_path: Path) -> Iterator[str]:
-    assets = _swagger_assets(tmp_path)
+    assets = _swagger_assets()
     (tmp_path / "browser_app.py").write_text(APP_SOURCE.format(assets=str(assets)))
     port = _free_port()
     log = tmp_path / "server.log"
@@ -153,7 +131,7 @@ def docs_server(tmp_path: Path) -> Iterator[str]:
 
 
 def test_swagger_ui_renders_the_operations(docs_server: str, tmp_path: Path) -> None:
-    chromium = _install_chromium()
+    chromium = _chromium()
     profile = tmp_path / "profile"
     result = subprocess.run(
         [
