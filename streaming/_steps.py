@@ -47,7 +47,7 @@ def _step_type() -> Any:
     # The awaitable is closed, never left unawaited: Python 3.13 warns
     # ("coroutine method 'asend' ... was never awaited") when one is collected.
     generator = _probe()
-    step = generator.__anext__()
+    step: Any = generator.__anext__()
     step.close()
     return type(step)
 
