@@ -33,11 +33,13 @@ def health(channels: ChannelsDep) -> dict[str, bool]:
 
 @app.post("/publish/{channel}")
 async def publish(channel: str, data: dict[str, Any], channels: ChannelsDep) -> dict[str, str]:
-    return {"id": await channels.publish(channel, data)}
+    return {"id": await channels.publish(channel, data), "worker": str(os.getpid())}
 
 
 @app.get("/events/{channel}")
 def events(
     channel: str, channels: ChannelsDep, last_event_id: Annotated[str | None, Header()] = None
 ) -> EventSourceResponse:
-    return sse_response(channels, channel, last_event_id=last_event_id, ping_interval=1)
+    return sse_response(
+        channels, channel, last_event_id=last_event_id, ping_interval=1, headers={"x-worker": str(os.getpid())}
+    )

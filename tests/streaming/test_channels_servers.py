@@ -27,11 +27,12 @@ pytestmark = pytest.mark.slow
 
 
 class Server:
-    def __init__(self, redis_url: str, prefix: str) -> None:
+    def __init__(self, redis_url: str, prefix: str, workers: int = 1) -> None:
         self.port = free_port()
         env = {**os.environ, "FERRULE_CHANNELS_URL": redis_url, "FERRULE_CHANNELS_PREFIX": prefix}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ferrule", "run", "--app-dir", str(HERE), "--port", str(self.port),
+             "--workers", str(workers),
              "--lifespan", "on", "--no-access-log", "--log-level", "warning", "channels_app:app"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
@@ -55,13 +56,17 @@ class Server:
             conn.close()
 
     def publish(self, channel: str, data: dict[str, Any]) -> str:
+        return self.publish_on(channel, data)[0]
+
+    def publish_on(self, channel: str, data: dict[str, Any]) -> tuple[str, str]:
+        """Publish; returns the event id and the pid of the worker that published it."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
         try:
             conn.request("POST", f"/publish/{channel}", json.dumps(data), {"content-type": "application/json"})
             response = conn.getresponse()
             body = json.loads(response.read())
             assert response.status == 200, body
-            return str(body["id"])
+            return str(body["id"]), str(body["worker"])
         finally:
             conn.close()
 
@@ -88,6 +93,7 @@ class EventStream:
         self.response = self.conn.getresponse()
         assert self.response.status == 200
         assert self.response.getheader("content-type", "").startswith("text/event-stream")
+        self.worker = self.response.getheader("x-worker", "")
 
     def next(self) -> tuple[str, Any]:
         fields: dict[str, str] = {}
@@ -155,3 +161,26 @@ def test_resume_with_last_event_id_on_the_other_process(servers: tuple[Server, S
         assert stream.next() == (live, {"n": "live"})
     finally:
         stream.close()
+
+
+def test_workers_of_one_server_deliver_to_each_other(redis_url: str) -> None:
+    """``ferrule run --workers 2``: an event published by one worker reaches streams on both."""
+    server = Server(redis_url, f"t:{uuid.uuid4().hex}", workers=2)
+    streams: list[EventStream] = []
+    try:
+        workers: set[str] = set()
+        for _ in range(40):  # the kernel picks the worker per connection: open until both serve one
+            stream = EventStream(server.port, "w")
+            streams.append(stream)
+            workers.add(stream.worker)
+            if len(workers) == 2:
+                break
+        assert len(workers) == 2, "all 40 connections went to one worker"
+        published = [server.publish_on("w", {"n": i}) for i in range(6)]
+        assert {worker for _, worker in published} <= workers
+        for stream in streams:
+            assert stream.take(6) == [(event_id, {"n": i}) for i, (event_id, _) in enumerate(published)]
+    finally:
+        for stream in streams:
+            stream.close()
+        server.stop()
