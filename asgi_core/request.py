@@ -160,7 +160,7 @@ class Request(HTTPConnection):
     __slots__ = (
         "_receive",
         "_send",
-        "_body",
+        "_body",  # bytes, set once read
         "_json",
         "_form",
         "_stream_consumed",
@@ -184,7 +184,9 @@ class Request(HTTPConnection):
         super().__init__(scope)
         self._receive = receive
         self._send = send
-        self._body: bytes | None = None
+        self._body: bytes  # COMPAT(starlette): unset until the body is read, so a
+        # subclass may test ``hasattr(self, "_body")`` and set it (FastAPI's
+        # documented GzipRequest does both).
         self._json: Any = _UNSET
         self._form: FormData | None = None
         self._stream_consumed = False
@@ -263,8 +265,9 @@ class Request(HTTPConnection):
 
     async def stream(self) -> AsyncIterator[bytes]:
         """Yield the body's chunks as they arrive (or the cached body)."""
-        if self._body is not None:
-            yield self._body
+        cached: bytes | None = getattr(self, "_body", None)
+        if cached is not None:
+            yield cached
             yield b""
             return
         self._start_reading()
@@ -277,34 +280,36 @@ class Request(HTTPConnection):
 
     async def body(self) -> bytes:
         """The whole body, read once and cached."""
-        if self._body is None:
-            # _start_reading, inlined (one call less on every body read).
-            if self._stream_consumed:
-                raise RuntimeError("the request body was already consumed by stream()")
-            self._stream_consumed = True
-            self._check_declared_length()
-            if not self._pending:
-                # PERF: most bodies arrive in one message; take it without the loop.
-                message = await self._receive()
-                if message["type"] == "http.request" and not message.get("more_body", False):
-                    body: bytes = message.get("body", b"")
-                    self._received += len(body)
-                    limit = self.max_body_size
-                    if limit is not None and self._received > limit:
-                        raise PayloadTooLargeError(f"request body is over the limit of {limit} bytes")
-                    self._body = body
-                    return body
-                self._pending.append(message)
-            # PERF: no async generator.
-            chunk, more = await self._next_chunk()
-            if more:
-                chunks = [chunk]
-                while more:
-                    chunk, more = await self._next_chunk()
-                    chunks.append(chunk)
-                chunk = b"".join(chunks)
-            self._body = chunk
-        return self._body
+        if self._stream_consumed:
+            try:
+                return self._body
+            except AttributeError:
+                raise RuntimeError("the request body was already consumed by stream()") from None
+        # _start_reading, inlined (one call less on every body read).
+        self._stream_consumed = True
+        self._check_declared_length()
+        if not self._pending:
+            # PERF: most bodies arrive in one message; take it without the loop.
+            message = await self._receive()
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                body: bytes = message.get("body", b"")
+                self._received += len(body)
+                limit = self.max_body_size
+                if limit is not None and self._received > limit:
+                    raise PayloadTooLargeError(f"request body is over the limit of {limit} bytes")
+                self._body = body
+                return body
+            self._pending.append(message)
+        # PERF: no async generator.
+        chunk, more = await self._next_chunk()
+        if more:
+            chunks = [chunk]
+            while more:
+                chunk, more = await self._next_chunk()
+                chunks.append(chunk)
+            chunk = b"".join(chunks)
+        self._body = chunk
+        return chunk
 
     async def json(self) -> Any:
         """The body decoded as JSON, once; invalid JSON raises ``MalformedInputError`` (400)."""

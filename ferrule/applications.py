@@ -35,7 +35,7 @@ from ferrule.asgi_core.request import DEFAULT_MAX_BODY_SIZE
 from ferrule.asgi_core.response import JSONResponse, Response
 from ferrule.asgi_core.state import State
 from ferrule.asgi_core.types import ASGIApp, Receive, Scope, Send
-from ferrule.di import AppScope, DependencyOverrides
+from ferrule.di import AppScope, DependencyOverrides, StageObserver
 from ferrule.routing import APIRoute, APIRouter, BaseRoute, Lifespan
 from ferrule.routing.frontend import Fallback
 from ferrule.routing import RouteOptions
@@ -124,7 +124,7 @@ class App:
         sse_ping_interval: float = Default(15.0),
         body_timeout: float | None = Default(None),
         response_timeout: float | None = Default(None),
-        stage_observer: Any = None,
+        stage_observer: StageObserver | None = None,
         max_worker_threads: int | None = None,
         openapi_nullable_as_30: bool = False,
         route_conflicts: RouteConflicts = "error",

@@ -20,17 +20,15 @@ torn down after the response was sent.
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import math
 import re
 from collections.abc import Callable, Collection, Sequence
 from enum import Enum
 from contextlib import AsyncExitStack
-from time import perf_counter
 from typing import Any, TypedDict
 
-from anyio import CancelScope, CapacityLimiter, move_on_after
+from anyio import CancelScope, move_on_after
 from typing_extensions import Unpack
 
 from ferrule.asgi_core.request import DEFAULT_MAX_BODY_SIZE, Request
@@ -40,15 +38,18 @@ from ferrule.asgi_core.types import Receive, Scope, Send
 from ferrule.asgi_core.websocket import WebSocket
 from ferrule.di import SolveContext, TeardownStack, compile_endpoint
 from ferrule.validation.compile import RequestConfig
-from ferrule.validation.errors import (
-    EndpointContext,
-    RequestValidationError,
-    ValidationException,
-    request_validation_exception_handler,
-)
+from ferrule.validation.errors import EndpointContext, ValidationException
 from ferrule.validation.serialize import check_responses, compile_response
 
 from .errors import RouteConfigError
+from .handler import (
+    REQUEST_STACK,
+    EndpointHandler,
+    RouteHandler,
+    RouteProvider,
+    answer_validation_error,
+    locate_error,
+)
 from .options import DefaultPlaceholder, generate_unique_id, resolve_default
 from .responder import compile_responder
 from .routes import BaseRoute, is_routable_path
@@ -173,7 +174,7 @@ class APIRoute(BaseRoute):
         endpoint: Callable[..., Any],
         *,
         methods: Collection[str] | None = None,
-        dependency_overrides_provider: Any = None,
+        dependency_overrides_provider: RouteProvider | None = None,
         **options: Unpack[RouteOptions],
     ) -> None:
         self.path = path
@@ -255,11 +256,11 @@ class APIRoute(BaseRoute):
             endpoint,
             path_param_names=frozenset(self.template.param_names),
             dependencies=self.dependencies,
-            overrides=getattr(provider, "dependency_overrides", None),
+            overrides=provider.dependency_overrides if provider is not None else None,
             request_config=self.request_config,
             endpoint_ctx=self.endpoint_ctx,
             kind="http",
-            app_scope=getattr(provider, "app_scope", None),
+            app_scope=provider.app_scope if provider is not None else None,
         )
         self.response_serializer = None
         if not self.plan.is_generator_endpoint:
@@ -278,176 +279,70 @@ class APIRoute(BaseRoute):
         )
         self._body_limit = self.request_config.max_body_size
         where = f"route {method_path} -> {self.endpoint_ctx.function}"
-        body_timeout = check_timeout("body_timeout", resolve_default(self.body_timeout), where)
-        response_timeout = check_timeout("response_timeout", resolve_default(self.response_timeout), where)
-        self._timeouts: tuple[float | None, float | None] | None = (
-            None if body_timeout is None and response_timeout is None else (body_timeout, response_timeout)
-        )
-        # See EndpointPlan.direct; generator endpoints keep their stream lanes.
-        self._direct = (
-            self.plan.direct if self._timeouts is None and not self.plan.is_generator_endpoint else None
-        )
-        # PERF: the router calls ``route.handle``; a direct endpoint gets its lane
-        # as that attribute, so a request makes no dispatching coroutine first
-        # (not when a subclass overrides ``handle``: its own must run).
-        if self._direct is not None and type(self).handle is APIRoute.handle:
-            lane = self._handle_plain if self._direct.validator is None else self._handle_direct
-            self.handle = lane  # type: ignore[method-assign]
+        self.body_timeout_s = check_timeout("body_timeout", resolve_default(self.body_timeout), where)
+        self.response_timeout_s = check_timeout("response_timeout", resolve_default(self.response_timeout), where)
+        #: What this route calls per request (FastAPI: ``self.app = request_response(...)`` of it).
+        self.route_handler: RouteHandler = self.get_route_handler()
+        # PERF: the one branch point of the request path (see handler.py): the
+        # default handler of a direct endpoint serves the request itself, unless
+        # a limit applies or a subclass overrides ``handle`` (its own must run).
+        handler = self.route_handler
+        if (
+            type(handler) is EndpointHandler
+            and self.body_timeout_s is None
+            and self.response_timeout_s is None
+            and type(self).handle is APIRoute.handle
+        ):
+            lane = handler.direct_lane(self.handle, self._body_limit, self.path)
+            if lane is not None:
+                self.handle = lane  # type: ignore[method-assign,assignment]
+
+    def get_route_handler(self) -> RouteHandler:
+        """``async def handler(request) -> Response``: what the route calls per request.
+
+        COMPAT(fastapi): override it in an ``APIRoute`` subclass (``route_class=``)
+        to wrap ``super().get_route_handler()``; it is called once, when the
+        route is created.
+        """
+        return EndpointHandler(self.plan, self._respond, self.dependency_overrides_provider, self.endpoint_ctx.method_path)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self._timeouts is not None:
-            await self._handle_timed(scope, receive, send, *self._timeouts)
+        """The route's ASGI entry: request, handler, response, teardown (see handler.py)."""
+        seconds = self.response_timeout_s
+        if seconds is None:
+            await self._serve(scope, receive, send, None)
             return
-        provider = self.dependency_overrides_provider
-        observer = provider.stage_observer if provider is not None else None
+        # See timeouts.py: the limit encloses the exit stack (cleanup runs before
+        # the 503) and is lifted once the response exists (streams are not timed).
+        with move_on_after(seconds) as limit:
+            await self._serve(scope, receive, send, limit)
+        if limit.cancel_called:
+            raise ResponseTimeoutError(f"response not ready within {seconds:g} seconds (response_timeout)")
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, limit: CancelScope | None) -> None:
+        if self.body_timeout_s is not None:
+            receive = timed_body_receive(receive, self.body_timeout_s)
         request = Request(scope, receive, send, max_body_size=self._body_limit)
-        # PERF: the exit stack is only made when a dependency pushes onto it;
+        # PERF: the exit stack is only made when something is pushed onto it;
         # `aexit` then unwinds it exactly like `async with AsyncExitStack()`.
         stack = TeardownStack()
-        ctx = SolveContext(stack, observer=observer, limiter=_limiter(provider))
+        scope[REQUEST_STACK] = stack
         try:
-            result = await self.plan.solve(request, ctx)
-            if observer is None:
-                response = self._respond(result, ctx, request)
-            else:
-                start = perf_counter()
-                response = self._respond(result, ctx, request)
-                observer.on_stage(self.endpoint_ctx.method_path, "serialize", perf_counter() - start)
-            await response(scope, receive, send)
-        except RequestValidationError as exc:
-            locate_error(exc, scope, self.path)
-            # PERF: the common 422 is answered here when the app keeps FastAPI's
-            # default handler (same bytes as ExceptionMiddleware would send, with
-            # no unwinding through the router and middleware frames).
-            if stack.used and await stack.aexit(type(exc), exc, exc.__traceback__):
-                return
-            handlers = getattr(provider, "exception_handlers", None)
-            if handlers is None or handlers.get(RequestValidationError) is not request_validation_exception_handler:
-                raise
-            await (await request_validation_exception_handler(request, exc))(scope, receive, send)
+            response = await self.route_handler(request)
+            if limit is not None:
+                limit.deadline = math.inf
+            if limit is None or not limit.cancel_called:
+                await response(scope, receive, send)
         except BaseException as exc:
             if isinstance(exc, ValidationException):
                 locate_error(exc, scope, self.path)
-            if not stack.used or not await stack.aexit(type(exc), exc, exc.__traceback__):
+            if stack.used and await stack.aexit(type(exc), exc, exc.__traceback__):
+                return
+            if not await answer_validation_error(self.dependency_overrides_provider, request, exc, scope, receive, send):
                 raise
         else:
             if stack.used:
                 await stack.aexit(None, None, None)
-        finally:
-            # After every teardown, as FastAPI does; only when a form was parsed.
-            if request._form is not None:
-                await _close_uploads(request)
-
-    def _observed(self) -> bool:
-        provider = self.dependency_overrides_provider
-        return provider is not None and provider.stage_observer is not None
-
-    async def _handle_plain(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """``handle`` for a direct endpoint with no parameters: its result is the response
-        (the non-stream responders read nothing from the request)."""
-        direct = self._direct
-        if direct is None or self._observed():  # timed stages take the full pipeline
-            await APIRoute.handle(self, scope, receive, send)
-            return
-        response = self._respond(await direct.call(), _DIRECT_CTX, None)  # type: ignore[arg-type]
-        await response(scope, receive, send)
-
-    async def _handle_direct(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """``handle`` for an endpoint with nothing to inject or tear down (see EndpointPlan.direct).
-
-        The responders only read the sub-response and background tasks of the
-        solve context, which such an endpoint cannot have: they get _DIRECT_CTX.
-        """
-        direct = self._direct
-        validator = direct.validator if direct is not None else None
-        if direct is None or validator is None or self._observed():  # timed stages take the full pipeline
-            await APIRoute.handle(self, scope, receive, send)
-            return
-        request = Request(scope, receive, send, max_body_size=self._body_limit)
-        try:
-            if validator.needs_body:
-                values = await validator.validate(request)
-            else:
-                values = validator.validate_params(request)
-            # COMPAT(fastapi): by keyword; only positional-only parameters by position.
-            if direct.positional:
-                result = await direct.call(
-                    *[values[i] for i in direct.positional], **{n: values[i] for n, i in direct.keywords}
-                )
-            else:
-                result = await direct.call(**{n: values[i] for n, i in direct.keywords})
-            response = self._respond(result, _DIRECT_CTX, request)
-            await response(scope, receive, send)
-        except RequestValidationError as exc:
-            locate_error(exc, scope, self.path)
-            handlers = getattr(self.dependency_overrides_provider, "exception_handlers", None)
-            if handlers is None or handlers.get(RequestValidationError) is not request_validation_exception_handler:
-                raise
-            await (await request_validation_exception_handler(request, exc))(scope, receive, send)
-        finally:
-            if request._form is not None:
-                await _close_uploads(request)
-
-    async def _handle_timed(
-        self, scope: Scope, receive: Receive, send: Send, body_timeout: float | None, response_timeout: float | None
-    ) -> None:
-        # See routing/timeouts.py: the limit encloses the exit stack (so cleanup runs
-        # before the 503) and is lifted once the response exists (streams are not timed).
-        body_receive = receive if body_timeout is None else timed_body_receive(receive, body_timeout)
-        request = Request(scope, body_receive, send, max_body_size=self._body_limit)
-        provider = self.dependency_overrides_provider
-        observer = provider.stage_observer if provider is not None else None
-        with move_on_after(math.inf if response_timeout is None else response_timeout) as limit:
-            async with AsyncExitStack() as stack:
-                stack.push_async_callback(_close_uploads, request)
-                ctx = SolveContext(stack, observer=observer, limiter=_limiter(provider))
-                result = await self.plan.solve(request, ctx)
-                start = perf_counter()
-                response = self._respond(result, ctx, request)
-                if observer is not None:
-                    observer.on_stage(self.endpoint_ctx.method_path, "serialize", perf_counter() - start)
-                limit.deadline = math.inf
-                if not limit.cancel_called:
-                    await response(scope, receive, send)
-        if limit.cancel_called:
-            raise ResponseTimeoutError(
-                f"response not ready within {response_timeout:g} seconds (response_timeout)"
-            )
-
-
-#: The solve context of direct endpoints: no sub-response, no background tasks
-#: (responders only read those two attributes; nothing ever writes to it).
-_DIRECT_CTX = SolveContext(AsyncExitStack())
-
-
-async def _close_uploads(request: Request) -> None:
-    """Close (delete) the uploaded files of a parsed form, after every teardown (FastAPI does too)."""
-    if request._form is not None:
-        # SECURITY: shielded, so a cancelled request still deletes its spooled temp files.
-        with CancelScope(shield=True):
-            await request.close()
-
-
-def _limiter(provider: Any) -> CapacityLimiter | None:
-    """The app's worker-thread limiter for sync callables (None: anyio's default)."""
-    if provider is None:
-        return None
-    limiter: CapacityLimiter | None = provider.thread_limiter
-    return limiter
-
-
-def locate_error(exc: ValidationException, scope: Scope, path: str) -> None:
-    """Give ``exc`` the request's ``METHOD <mount prefix><route path>`` (FastAPI's endpoint path).
-
-    COMPAT(fastapi): the context names the method of the request (not every method of
-    the route) and the ``root_path`` of a mounted sub-app. Only on the error path.
-    """
-    ctx = exc.endpoint_ctx
-    if ctx is None:
-        return
-    method_path = f"{scope.get('method', 'WS')} {scope.get('root_path', '').rstrip('/')}{path}"
-    if ctx.method_path != method_path:
-        exc.endpoint_ctx = dataclasses.replace(ctx, method_path=method_path)
 
 
 def _is_body_model(model: Any) -> bool:
@@ -466,7 +361,7 @@ class APIWebSocketRoute(BaseRoute):
         *,
         name: str | None = None,
         dependencies: Sequence[Any] | None = None,
-        dependency_overrides_provider: Any = None,
+        dependency_overrides_provider: RouteProvider | None = None,
     ) -> None:
         self.path = path
         self.template = Template.parse(path)
@@ -481,16 +376,17 @@ class APIWebSocketRoute(BaseRoute):
             endpoint,
             path_param_names=frozenset(self.template.param_names),
             dependencies=self.dependencies,
-            overrides=getattr(provider, "dependency_overrides", None),
+            overrides=provider.dependency_overrides if provider is not None else None,
             request_config=RequestConfig(),
             endpoint_ctx=self.endpoint_ctx,
             kind="websocket",
-            app_scope=getattr(provider, "app_scope", None),
+            app_scope=provider.app_scope if provider is not None else None,
         )
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
         provider = self.dependency_overrides_provider
         observer = provider.stage_observer if provider is not None else None
+        limiter = provider.thread_limiter if provider is not None else None
         async with AsyncExitStack() as stack:
-            await self.plan.solve(websocket, SolveContext(stack, observer=observer, limiter=_limiter(provider)))
+            await self.plan.solve(websocket, SolveContext(stack, observer=observer, limiter=limiter))

@@ -9,21 +9,23 @@ through ``add_api_route``, so the same merge applies once more.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from enum import Enum
 from typing import Any, Literal, TypeVar
 
+from anyio import CapacityLimiter
 from typing_extensions import Unpack
 
 from ferrule.asgi_core.exceptions import warn_deprecated
 from ferrule.asgi_core.request import DEFAULT_MAX_BODY_SIZE
 from ferrule.asgi_core.response import JSONResponse, Response
 from ferrule.asgi_core.types import ASGIApp
-from ferrule.di import AppScope
+from ferrule.di import AppScope, DependencyOverrides, StageObserver
 
 from .api_route import APIRoute, APIWebSocketRoute, RouteOptions
 from .errors import RouteConfigError
 from .frontend import Fallback, FrontendRoute, PathLike, declare_frontend, join_frontend_paths
+from .handler import RouteProvider
 from .include import Inclusion, check_no_cycle
 from .lifespan import Lifespan, merge_lifespans
 from .options import Default, DefaultPlaceholder, generate_unique_id
@@ -55,7 +57,7 @@ class APIRouter(Router):
         routes: Sequence[BaseRoute] | None = None,
         redirect_slashes: bool = True,
         default: ASGIApp | None = None,
-        dependency_overrides_provider: Any = None,
+        dependency_overrides_provider: RouteProvider | None = None,
         route_class: type[APIRoute] = APIRoute,
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
@@ -91,10 +93,12 @@ class APIRouter(Router):
         # A router not (yet) inside an app is its own provider: routes compile
         # and run standalone, with app-scoped dependencies living in the router.
         # include_router re-creates every route with the including app's provider.
-        self.dependency_overrides: Any = None
-        self.app_scope = AppScope()
-        self.stage_observer: Any = None
-        self.thread_limiter: Any = None
+        self.dependency_overrides: DependencyOverrides | None = None
+        self.app_scope: AppScope | None = AppScope()
+        self.stage_observer: StageObserver | None = None
+        self.thread_limiter: CapacityLimiter | None = None
+        # Nothing is answered here: exceptions propagate to whoever serves the router.
+        self.exception_handlers: Mapping[Any, Any] = {}
         self.route_class = route_class
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema

@@ -10,9 +10,9 @@ through untouched.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from ferrule.asgi_core.request import Request
+from ferrule.asgi_core.background import BackgroundTasks
 from ferrule.asgi_core.response import (
     JSON_CONTENT_TYPE,
     HTMLResponse,
@@ -26,8 +26,6 @@ from ferrule.validation.encoders import jsonable_encoder
 from ferrule.validation.errors import EndpointContext
 from ferrule.validation.serialize import ResponseSerializer, serialize_without_model
 
-if TYPE_CHECKING:
-    from ferrule.di import SolveContext
 
 __all__ = ["Responder", "ResponseSpec", "compile_responder", "merge_sub_response"]
 
@@ -60,19 +58,20 @@ class ResponseSpec(Protocol):
     @property
     def sse_ping_interval(self) -> Any: ...
 
-Responder = Callable[[Any, "SolveContext", Request], Response]
-"""Result -> response. Plain functions: nothing in them waits (PERF: no coroutine per request)."""
+Responder = Callable[[Any, "Response | None", "BackgroundTasks | None"], Response]
+"""``respond(result, sub_response, background) -> Response``: the endpoint's result, the
+``Response`` parameter it was given (if any) and the background tasks injected into it
+(if any). Plain functions: nothing in them waits (PERF: no coroutine per request)."""
 
-def _passthrough(response: Response, ctx: SolveContext) -> Response:
+def _passthrough(response: Response, background: BackgroundTasks | None) -> Response:
     # COMPAT(fastapi): a returned Response keeps its own headers and status;
     # only background tasks injected into the endpoint are attached.
-    if response.background is None and ctx.background is not None:
-        response.background = ctx.background
+    if response.background is None and background is not None:
+        response.background = background
     return response
 
 
-def _status(default: int | None, ctx: SolveContext, fallback: int) -> int:
-    sub = ctx.response
+def _status(default: int | None, sub: Response | None, fallback: int) -> int:
     if sub is not None and sub.status_code:
         return sub.status_code
     return default if default is not None else fallback
@@ -102,12 +101,11 @@ def compile_responder(route: ResponseSpec) -> Responder:
         default_code = status_code if status_code is not None else 200
         default_no_body = status_has_no_body(default_code)
 
-        def respond_json(result: Any, ctx: SolveContext, request: Request) -> Response:
+        def respond_json(result: Any, sub: Response | None, background: BackgroundTasks | None) -> Response:
             if isinstance(result, Response):
-                return _passthrough(result, ctx)
+                return _passthrough(result, background)
             # PERF: the status is decided at startup unless a Response parameter
             # changes it (the sub-response is only looked at when there is one).
-            sub = ctx.response
             code, no_body = (default_code, default_no_body) if sub is None else _sub_status(sub, default_code)
             # PERF: build the JSONResponse around bytes the serializer already
             # produced; JSONResponse.render would encode a second time.
@@ -119,7 +117,7 @@ def compile_responder(route: ResponseSpec) -> Responder:
                 raw = [(b"content-length", str(len(body)).encode("ascii")), JSON_CONTENT_TYPE]
             if sub is not None:
                 merge_sub_response(raw, sub)
-            return JSONResponse.prerendered(body, code, raw, ctx.background)
+            return JSONResponse.prerendered(body, code, raw, background)
 
         return respond_json
 
@@ -127,11 +125,10 @@ def compile_responder(route: ResponseSpec) -> Responder:
     if response_class in _TEXT_CLASSES:
         return _compile_text_responder(response_class, to_content, status_code, route.response_model is str)
 
-    def respond_custom(result: Any, ctx: SolveContext, request: Request) -> Response:
+    def respond_custom(result: Any, sub: Response | None, background: BackgroundTasks | None) -> Response:
         if isinstance(result, Response):
-            return _passthrough(result, ctx)
-        sub = ctx.response
-        code = _status(status_code, ctx, 0)
+            return _passthrough(result, background)
+        code = _status(status_code, sub, 0)
         content = to_content(result)
         if code:
             response = response_class(content, status_code=code)
@@ -143,7 +140,7 @@ def compile_responder(route: ResponseSpec) -> Responder:
         if sub is not None:
             merge_sub_response(response.raw_headers, sub)
         if response.background is None:
-            response.background = ctx.background
+            response.background = background
         return response
 
     return respond_custom
@@ -162,12 +159,11 @@ def _compile_text_responder(
     default_code = status_code if status_code is not None else 200
     default_no_body = status_has_no_body(default_code)
 
-    def respond_text(result: Any, ctx: SolveContext, request: Request) -> Response:
+    def respond_text(result: Any, sub: Response | None, background: BackgroundTasks | None) -> Response:
         if isinstance(result, Response):
-            return _passthrough(result, ctx)
+            return _passthrough(result, background)
         # PERF: a str returned for a `-> str` route needs no validation round trip.
         content = result if str_model and type(result) is str else to_content(result)
-        sub = ctx.response
         code, no_body = (default_code, default_no_body) if sub is None else _sub_status(sub, default_code)
         if type(content) is str:
             if no_body:
@@ -178,12 +174,12 @@ def _compile_text_responder(
                 raw = [(b"content-length", str(len(body)).encode("ascii")), type_header]
             if sub is not None:
                 merge_sub_response(raw, sub)
-            return response_class.prerendered(body, code, raw, ctx.background)
+            return response_class.prerendered(body, code, raw, background)
         response = response_class(content, status_code=code)
         if sub is not None:
             merge_sub_response(response.raw_headers, sub)
         response.status_code = code
-        response.background = ctx.background
+        response.background = background
         return response
 
     return respond_text

@@ -16,9 +16,9 @@ from __future__ import annotations
 import collections.abc
 import typing
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ferrule.asgi_core.request import Request
+from ferrule.asgi_core.background import BackgroundTasks
 from ferrule.asgi_core.response import Response
 from ferrule.streaming import EventSourceResponse, JSONLinesResponse, ServerSentEvent, StreamingResponse
 from ferrule.validation.serialize import compile_response
@@ -26,8 +26,6 @@ from ferrule.validation.serialize import compile_response
 from .options import resolve_default
 from .responder import Responder, ResponseSpec, merge_sub_response
 
-if TYPE_CHECKING:
-    from ferrule.di import SolveContext
 
 __all__ = ["compile_stream_responder", "stream_item_type"]
 
@@ -75,8 +73,7 @@ def compile_stream_responder(route: ResponseSpec) -> Responder:
     ctx_text = str(route.endpoint_ctx)
     ping_interval = resolve_default(route.sse_ping_interval)
 
-    def finish(response: Response, ctx: SolveContext) -> Response:
-        sub = ctx.response
+    def finish(response: Response, sub: Response | None) -> Response:
         if sub is not None:
             if sub.status_code:
                 response.status_code = sub.status_code
@@ -86,18 +83,18 @@ def compile_stream_responder(route: ResponseSpec) -> Responder:
     if isinstance(response_class, type) and issubclass(response_class, EventSourceResponse):
         sse_class = response_class
 
-        def respond_sse(result: Any, ctx: SolveContext, request: Request) -> Response:
+        def respond_sse(result: Any, sub: Response | None, background: BackgroundTasks | None) -> Response:
             if isinstance(result, Response):
                 return result
             response = sse_class(
                 result,
                 status_code=status_code,
-                background=ctx.background,
+                background=background,
                 encode_item=encode_item,
                 ping_interval=ping_interval,
                 endpoint_ctx=ctx_text,
             )
-            return finish(response, ctx)
+            return finish(response, sub)
 
         return respond_sse
 
@@ -108,10 +105,10 @@ def compile_stream_responder(route: ResponseSpec) -> Responder:
     ):
         raw_class = response_class
 
-        def respond_raw(result: Any, ctx: SolveContext, request: Request) -> Response:
+        def respond_raw(result: Any, sub: Response | None, background: BackgroundTasks | None) -> Response:
             if isinstance(result, Response):
                 return result
-            return finish(raw_class(result, status_code=status_code, background=ctx.background), ctx)
+            return finish(raw_class(result, status_code=status_code, background=background), sub)
 
         return respond_raw
 
@@ -119,10 +116,10 @@ def compile_stream_responder(route: ResponseSpec) -> Responder:
     if encode_item is not None:
         jsonl_kwargs["encode_item"] = encode_item
 
-    def respond_jsonl(result: Any, ctx: SolveContext, request: Request) -> Response:
+    def respond_jsonl(result: Any, sub: Response | None, background: BackgroundTasks | None) -> Response:
         if isinstance(result, Response):
             return result
-        response = JSONLinesResponse(result, status_code=status_code, background=ctx.background, **jsonl_kwargs)
-        return finish(response, ctx)
+        response = JSONLinesResponse(result, status_code=status_code, background=background, **jsonl_kwargs)
+        return finish(response, sub)
 
     return respond_jsonl

@@ -125,8 +125,9 @@ class _DownstreamResponse(Response):
 
 
 def _replaying_receive(request: Request, receive: Receive) -> Receive:
-    if request._body is not None:
-        replay: list[Message] = [{"type": "http.request", "body": request._body, "more_body": False}]
+    cached: bytes | None = getattr(request, "_body", None)
+    if cached is not None:
+        replay: list[Message] = [{"type": "http.request", "body": cached, "more_body": False}]
     elif request._pending:
         # is_disconnected() kept body messages for stream(): the downstream app needs them.
         replay = list(request._pending)
