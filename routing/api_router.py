@@ -26,7 +26,7 @@ from .api_route import APIRoute, APIWebSocketRoute, RouteOptions
 from .errors import RouteConfigError
 from .frontend import Fallback, FrontendRoute, PathLike, declare_frontend, join_frontend_paths
 from .handler import RouteProvider
-from .include import Inclusion, check_no_cycle
+from .include import ROUTER_DEFAULTED, Inclusion, check_no_cycle
 from .lifespan import Lifespan, merge_lifespans
 from .options import Default, DefaultPlaceholder, generate_unique_id
 from .router import RouteConflicts, Router
@@ -129,11 +129,7 @@ class APIRouter(Router):
         for key, router_value in (
             ("response_class", self.default_response_class),
             ("generate_unique_id_function", self.generate_unique_id_function),
-            ("strict_content_type", self.strict_content_type),
-            ("max_body_size", self.max_body_size),
-            ("sse_ping_interval", self.sse_ping_interval),
-            ("body_timeout", self.body_timeout),
-            ("response_timeout", self.response_timeout),
+            *((key, getattr(self, key)) for key in ROUTER_DEFAULTED),
         ):
             given = options.get(key, DefaultPlaceholder(None))
             opts[key] = given if not isinstance(given, DefaultPlaceholder) else _pick_default(router_value, given)

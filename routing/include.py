@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from enum import Enum
-from typing import Any
+from typing import Any, Final, cast
 
 from ferrule.asgi_core.response import Response
 
-from .api_route import APIRoute, APIWebSocketRoute
+from .api_route import APIRoute, APIWebSocketRoute, RouteOptions
 from .errors import RouteConfigError
 from .frontend import FrontendRoute
 from .options import DefaultPlaceholder
@@ -67,6 +67,13 @@ def _children(router: Any) -> list[Any]:
     return list(getattr(router, "included_routers", ()))
 
 
+#: Every option of ``api_route`` (``RouteOptions``' keys, in declaration order).
+ROUTE_OPTION_KEYS: Final = tuple(RouteOptions.__annotations__)
+
+#: Options an ``APIRouter`` also sets for its routes (the route's explicit value wins).
+ROUTER_DEFAULTED: Final = ("strict_content_type", "max_body_size", "sse_ping_interval", "body_timeout", "response_timeout")
+
+
 def _first_explicit(*values: Any) -> Any:
     for value in values:
         if not isinstance(value, DefaultPlaceholder):
@@ -112,13 +119,31 @@ class Inclusion:
         deps = [*target.dependencies, *(self.dependencies or [])]
         target.add_frontend(frontend.copy(self.prefix, deps, provider))
 
+    def options_of(self, route: APIRoute) -> RouteOptions:
+        """Every ``RouteOptions`` key of ``route`` (the list comes from the TypedDict, so a
+        new option is carried over too), merged with this inclusion's settings by FastAPI's rules."""
+        router = self.router
+        merged: dict[str, Any] = {
+            "tags": [*(self.tags or []), *route.tags],
+            "dependencies": [*(self.dependencies or []), *route.dependencies],
+            "responses": {**(self.responses or {}), **route.responses},
+            "deprecated": route.deprecated or self.deprecated,
+            "include_in_schema": route.include_in_schema and self.include_in_schema,
+            "callbacks": [*(self.callbacks or []), *(route.callbacks or [])] or None,
+            "response_class": _first_explicit(
+                route.response_class, router.default_response_class, self.default_response_class
+            ),
+            "generate_unique_id_function": _first_explicit(
+                route.generate_unique_id_function, router.generate_unique_id_function, self.generate_unique_id_function
+            ),
+        }
+        for key in ROUTER_DEFAULTED:
+            merged[key] = _first_explicit(getattr(route, key), getattr(router, key))
+        return cast(RouteOptions, {key: merged[key] if key in merged else getattr(route, key) for key in ROUTE_OPTION_KEYS})
+
     def copy_route(self, route: BaseRoute) -> None:
         """Re-create ``route`` in the target with this inclusion's settings merged."""
-        target, router, prefix = self.target, self.router, self.prefix
-        tags, dependencies, responses, callbacks = self.tags, self.dependencies, self.responses, self.callbacks
-        deprecated, include_in_schema = self.deprecated, self.include_in_schema
-        default_response_class = self.default_response_class
-        generate_unique_id_function = self.generate_unique_id_function
+        target, prefix, dependencies = self.target, self.prefix, self.dependencies
         if isinstance(route, APIRoute):
             if not prefix and not route.path:
                 raise RouteConfigError(
@@ -130,40 +155,8 @@ class Inclusion:
                 prefix + route.path,
                 route.endpoint,
                 methods=route.methods,
-                response_model=route.response_model,
-                status_code=route.status_code,
-                tags=[*(tags or []), *route.tags],
-                dependencies=[*(dependencies or []), *route.dependencies],
-                summary=route.summary,
-                description=route.description,
-                response_description=route.response_description,
-                responses={**(responses or {}), **route.responses},
-                deprecated=route.deprecated or deprecated,
-                operation_id=route.operation_id,
-                response_model_include=route.response_model_include,
-                response_model_exclude=route.response_model_exclude,
-                response_model_by_alias=route.response_model_by_alias,
-                response_model_exclude_unset=route.response_model_exclude_unset,
-                response_model_exclude_defaults=route.response_model_exclude_defaults,
-                response_model_exclude_none=route.response_model_exclude_none,
-                include_in_schema=route.include_in_schema and include_in_schema,
-                response_class=_first_explicit(
-                    route.response_class, router.default_response_class, default_response_class
-                ),
-                name=route.name,
-                callbacks=[*(callbacks or []), *(route.callbacks or [])] or None,
-                openapi_extra=route.openapi_extra,
-                generate_unique_id_function=_first_explicit(
-                    route.generate_unique_id_function,
-                    router.generate_unique_id_function,
-                    generate_unique_id_function,
-                ),
-                strict_content_type=_first_explicit(route.strict_content_type, router.strict_content_type),
-                max_body_size=_first_explicit(route.max_body_size, router.max_body_size),
-                sse_ping_interval=_first_explicit(route.sse_ping_interval, router.sse_ping_interval),
-                body_timeout=_first_explicit(route.body_timeout, router.body_timeout),
-                response_timeout=_first_explicit(route.response_timeout, router.response_timeout),
                 route_class_override=type(route),
+                **self.options_of(route),
             )
         elif isinstance(route, APIWebSocketRoute):
             target.add_api_websocket_route(

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 
 from ferrule.asgi_core.exceptions import FerruleError
-from ferrule.routing import _tree_match as tm
 from ferrule.routing.convertors import BUILTIN_CONVERTORS, Convertor, convertor_from_functions
 from ferrule.routing.errors import RouteConfigError, RouteConflictError
-from ferrule.routing.tree import CATCH_ALL, MIXED, STATIC, STRING, TYPED, MethodNotAllowed, RouteTree, TreeMatch
+from ferrule.routing.tree import MethodNotAllowed, RouteTree, TreeMatch
 
 
 def _odd_only(text: str) -> int:
@@ -32,76 +31,9 @@ Route = tuple[Any, ...]
 """(template, methods, handler[, prefix])"""
 
 
-# --- structural invariants ------------------------------------------------------------
-
-
-def _params_on_edge(key: tuple[Any, ...]) -> int:
-    kind = key[0]
-    if kind == STATIC:
-        return 0
-    if kind in (STRING, TYPED):
-        return 1
-    if kind == MIXED:
-        return len(key[2])
-    assert kind == CATCH_ALL
-    return len(key[2]) + 1
-
-
-def _check_leaf(leaf: tm.Leaf[Any], n_params: int, entries: set[int]) -> None:
-    if leaf.any is not None:
-        assert not leaf.by_method and not leaf.explicit, "a methods=None route excludes every other"
-        assert len(leaf.any.names) == n_params
-        entries.add(id(leaf.any))
-        return
-    assert leaf.by_method, "no dead leaves"
-    assert leaf.explicit <= set(leaf.by_method)
-    implicit = set(leaf.by_method) - leaf.explicit
-    assert implicit <= {"HEAD"}
-    if "GET" in leaf.explicit and "HEAD" not in leaf.explicit:
-        assert leaf.by_method["HEAD"] is leaf.by_method["GET"]
-    else:
-        assert not implicit
-    assert leaf.not_allowed.allow == tuple(sorted(leaf.by_method))
-    for method, entry in leaf.by_method.items():
-        assert len(entry.names) == n_params
-        assert entry.methods is None or method in entry.methods or method == "HEAD"
-        entries.add(id(entry))
-
-
 def assert_tree_invariants(tree: RouteTree[Any]) -> None:
-    """Check every structural rule of the tree (httprouter-style, after each insert)."""
-    entries: set[int] = set()
-    stack: list[tuple[tm.Node[Any], int, bool]] = [(tree._root, 0, True)]
-    while stack:
-        node, n_params, is_root = stack.pop()
-        if not is_root:
-            assert node.static or node.by_key or node.leaf or node.mount, "no dead nodes"
-        for text, child in node.static.items():
-            assert "/" not in text
-            stack.append((child, n_params, False))
-        edges = sorted(node.by_key.values(), key=lambda e: e.key)
-        # at most one edge per precedence key (dict keys), and the walk order is the key order
-        assert all(a.key < b.key for a, b in zip(edges, edges[1:]))
-        assert all(key == edge.key for key, edge in node.by_key.items())
-        assert list(node.seg_edges) + list(node.tail_edges) == edges
-        for edge in node.seg_edges:
-            assert edge.key[0] in (MIXED, TYPED, STRING)
-            assert (edge.kind == tm.STR) == (edge.key[0] == STRING)
-            stack.append((edge.child, n_params + _params_on_edge(edge.key), False))
-        for tail in node.tail_edges:
-            assert tail.key[0] == CATCH_ALL
-            assert (tail.kind == tm.TAIL_ALL) == (tail.key[1:3] == (0, ()) and tail.key[3] == "{path}")
-            _check_leaf(tail.leaf, n_params + _params_on_edge(tail.key), entries)
-        if node.leaf is not None:
-            _check_leaf(node.leaf, n_params, entries)
-        if node.mount is not None:
-            _check_leaf(node.mount, n_params, entries)
-    assert len(entries) == len(tree.routes()), "every route sits in exactly one leaf"
-    for path, leaf in tree._static.items():
-        node = tree._root
-        for seg in path.split("/")[1:]:
-            node = node.static[seg]
-        assert node.leaf is leaf, "the static fast path agrees with the tree"
+    """Every structural rule of the tree (httprouter-style, after each insert)."""
+    tree.check()
 
 
 def build(routes: Sequence[Route], convertors: dict[str, Convertor[Any]] | None = None) -> RouteTree[str]:
@@ -115,28 +47,10 @@ def build(routes: Sequence[Route], convertors: dict[str, Convertor[Any]] | None 
 
 
 def snapshot(tree: RouteTree[Any]) -> Any:
-    """A comparable dump of the whole structure (to show a failed add changed nothing)."""
-
-    def leaf(lf: tm.Leaf[Any] | None) -> Any:
-        if lf is None:
-            return None
-        return (
-            sorted((m, e.owner) for m, e in lf.by_method.items()),
-            lf.any and lf.any.owner,
-            sorted(lf.explicit),
-            lf.not_allowed,
-        )
-
-    def node(nd: tm.Node[Any]) -> Any:
-        return (
-            sorted((text, node(child)) for text, child in nd.static.items()),
-            [(e.key, node(e.child)) for e in nd.seg_edges],
-            [(t.key, leaf(t.leaf)) for t in nd.tail_edges],
-            leaf(nd.leaf),
-            leaf(nd.mount),
-        )
-
-    return (node(tree._root), sorted(tree._static), tree.routes())
+    """What a failed add must leave as it was: the routes, and a tree that passes ``check``
+    (a leftover node or edge would be a dead one, a half-added route one outside every leaf)."""
+    tree.check()
+    return tree.routes()
 
 
 GET = ["GET"]
@@ -535,3 +449,14 @@ def test_hostile_paths(path: str, expected: Any) -> None:
         assert got is None
     else:
         assert isinstance(got, TreeMatch) and (got.handler, got.params) == expected
+
+
+def test_check_finds_a_broken_tree() -> None:
+    """The checker is not vacuous: a tree corrupted by hand fails it, naming the rule."""
+    tree = build([("/a/{x}", GET, "a"), ("/b", GET, "b")])
+    tree.check()
+    leaf = tree.match("/b", "GET")
+    assert isinstance(leaf, TreeMatch)
+    tree._static["/b"] = tree._static["/b"].__class__()  # a second, empty leaf for /b
+    with pytest.raises(AssertionError, match="static fast path agrees"):
+        tree.check()
