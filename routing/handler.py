@@ -28,8 +28,9 @@ PERF: the one fast path is ``EndpointHandler.direct_lane``: for an endpoint with
 nothing to inject or tear down (``EndpointPlan.direct``) whose route uses the
 default handler, the route's ``handle`` is a lane that validates, calls and
 responds with no exit stack, solve context or handler coroutine (and no
-``Request`` at all for an endpoint without parameters). Interleaved A/B in
-bench (in-process): hello 4.4 -> 5.3 us and body 13.2 -> 14.0 us without it.
+``Request`` at all for an endpoint without parameters). Interleaved in-process
+A/B, lane vs the general path: hello 4.6 vs 7.4 us, query 10.7 vs 12.5, body
+15.6 vs 19.4, error422 17.9 vs 25.7.
 """
 
 from __future__ import annotations
