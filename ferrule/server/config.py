@@ -23,6 +23,8 @@ __all__ = [
     "DEFAULT_MAX_HEADER_COUNT",
     "DEFAULT_KEEP_ALIVE_TIMEOUT",
     "DEFAULT_HEADER_TIMEOUT",
+    "DEFAULT_BODY_TIMEOUT",
+    "DEFAULT_BODY_MIN_RATE",
     "DEFAULT_MAX_CONNECTIONS",
     "DEFAULT_SHUTDOWN_TIMEOUT",
     "DEFAULT_WS_MAX_MESSAGE_SIZE",
@@ -46,6 +48,11 @@ DEFAULT_KEEP_ALIVE_TIMEOUT: Final = 5.0
 #: Seconds from a request's first byte (or the connection's opening) to its
 #: complete head; a slower client (slowloris) gets 408 and a closed connection.
 DEFAULT_HEADER_TIMEOUT: Final = 10.0
+#: Longest wait for more request body bytes, in seconds; also the grace period
+#: before `DEFAULT_BODY_MIN_RATE` applies. A slower body gets 408 (or a close).
+DEFAULT_BODY_TIMEOUT: Final = 30.0
+#: Average request body bytes per second required once `body_timeout` has passed.
+DEFAULT_BODY_MIN_RATE: Final = 1024
 #: Open connections at once; the next one gets 503 and is closed.
 DEFAULT_MAX_CONNECTIONS: Final = 1000
 #: Seconds in-flight requests get to finish after SIGINT/SIGTERM.
@@ -78,6 +85,13 @@ class ServerConfigError(ValueError):
     """A server option has a value the server cannot run with."""
 
 
+def _check_body_limits(timeout: object, min_rate: object) -> None:
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ServerConfigError(f"body_timeout={timeout!r} must be a positive number of seconds")
+    if isinstance(min_rate, bool) or not isinstance(min_rate, int) or min_rate < 1:
+        raise ServerConfigError(f"body_min_rate={min_rate!r} must be a positive integer (bytes per second)")
+
+
 @dataclass(frozen=True, slots=True)
 class ServerConfig:
     """Options of `serve()`; every field has a safe default.
@@ -94,6 +108,10 @@ class ServerConfig:
         max_header_count: header field count limit (431 above it).
         keep_alive_timeout: idle seconds between requests before closing.
         header_timeout: seconds to receive a complete request head (408 after).
+        body_timeout: longest wait for request body bytes, and the grace
+            period before `body_min_rate` applies (408 after).
+        body_min_rate: average request body bytes/s required after
+            `body_timeout` seconds (slow bodies hold no connection slot).
         max_connections: concurrent connections (503 above it).
         shutdown_timeout: seconds in-flight requests get on graceful stop.
         ws_max_message_size: largest WebSocket message in bytes (close 1009).
@@ -131,6 +149,8 @@ class ServerConfig:
     max_header_count: int = DEFAULT_MAX_HEADER_COUNT
     keep_alive_timeout: float = DEFAULT_KEEP_ALIVE_TIMEOUT
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    body_min_rate: int = DEFAULT_BODY_MIN_RATE
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT
     ws_max_message_size: int = DEFAULT_WS_MAX_MESSAGE_SIZE
@@ -165,6 +185,7 @@ class ServerConfig:
             )
         if self.lifespan not in ("auto", "on", "off"):
             raise ServerConfigError(f"lifespan={self.lifespan!r} is unknown: use 'auto', 'on' or 'off'")
+        _check_body_limits(self.body_timeout, self.body_min_rate)
         for name in ("max_head_bytes", "max_header_count", "max_connections", "ws_max_message_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:

@@ -1,121 +1,153 @@
-"""One HTTP request/response cycle: the ASGI scope, `receive` and `send`.
+"""One HTTP request/response cycle: the ASGI `receive` and `send` of one request.
 
 Rules:
-1. `receive()` hands the body out as h11 parses it (several Data events are
-   merged up to 64 KiB); the last chunk has `more_body: False`. A
-   `100 Continue` goes out on the first `receive()` if the client waits for it.
-2. Once the body is read, `receive()` blocks until the response is complete or
-   the peer closes, then returns `http.disconnect` (ASGI HTTP spec 2.4).
-3. `send()` holds `http.response.start` back until the first body message so
-   that a single-message response gets a `content-length` instead of chunked
-   framing. A HEAD response sends no body bytes.
-4. A failed write raises `ClientDisconnected` (an OSError); a message out of
-   order raises RuntimeError: both are the app's errors, handled by the caller.
+1. `receive()` hands the body out as it arrives (at most 64 KiB per message);
+   the last message has `more_body: False`. A `Content-Length` body is cut
+   from the connection's buffer directly; a chunked one is decoded strictly
+   by `chunked.ChunkedDecoder`. A `100 Continue` goes out on the first
+   `receive()` if the client waits for it and no response has started.
+2. Bad chunked framing makes `receive()` return `http.disconnect` and the
+   cycle remembers 400; a body that stops arriving (rule 5) remembers 408.
+   The server answers with that status if the app returns without starting a
+   response -- never 500, never an ERROR log (issue 18 item 7). A peer that
+   closes mid-body gets nothing.
+3. Once the body is read, `receive()` blocks until the response is complete
+   or the peer closes, then returns `http.disconnect` (ASGI HTTP spec 2.4);
+   during a graceful shutdown it returns at once for a started response, so
+   streams end (`on_shutdown`, then the connection's `finish_body`).
+4. `http.response.start` is checked at once (status, header syntax, framing
+   headers) so the app's `send()` gets the error. Its head goes out with the
+   first body message -- one write, and a `content-length` for a response
+   sent as one message -- or, where the wire can (asyncio), as soon as the
+   app's task yields without sending the body: a streaming client sees the
+   status at once (issue 18 item 2). On other wires it goes out at once.
+5. SECURITY: the body must keep coming: a wait for body bytes lasts at most
+   `body_timeout` s, and after the first `body_timeout` s the body must have
+   averaged `body_min_rate` bytes/s, so slow bodies cannot hold the
+   connection cap (issue 18 item 9).
+6. Framing of the response (RFC 9112 §6): the app's `content-length` is
+   enforced both ways; without one, a single body message gets one; a stream
+   is chunked (HTTP/1.1) or close-delimited (HTTP/1.0). HEAD, 204 and 304
+   carry no body bytes; a HEAD answer gets a length only from a non-empty body.
+7. The cycle is complete only after its last bytes were handed to the wire,
+   so a disconnect watcher in the app cannot cancel the final write
+   (issue 18 item 1). A failed write raises `ClientDisconnected`; a message
+   out of order raises RuntimeError: both are the app's errors.
 """
 
 from __future__ import annotations
 
-import http
-from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_to_bytes, urlsplit
+from typing import Final, Protocol
 
 import anyio
-import h11
 
-from ferrule.asgi_core.types import Message, Scope
+from ferrule.asgi_core.types import Message
 
-from .state import ASGI_VERSION
+from .chunked import ChunkedDecoder, ChunkedError
+from .http_response import CONTINUE_100, LAST_CHUNK, check_headers, chunk, encode_head
+from .state import ClientDisconnected, ServerState
+from .wire import Wire
 
-if TYPE_CHECKING:
-    from .http11 import HTTP11Connection
+__all__ = ["RequestCycle", "CycleHost", "DRAIN_LIMIT"]
 
-__all__ = ["RequestCycle", "build_scope", "split_target"]
+_MAX_RECEIVE_CHUNK: Final = 64 * 1024
+#: Unread request body the server will discard to keep a connection alive.
+DRAIN_LIMIT: Final = 1024 * 1024
+_NO_BODY_STATUSES: Final = frozenset({204, 304})
 
-_MAX_RECEIVE_CHUNK = 64 * 1024
-_NO_BODY_STATUSES = frozenset({204, 304})
-
-
-def split_target(target: bytes) -> tuple[bytes, bytes]:
-    """Split a request-target into (raw path, query string) (RFC 9112 §3.2)."""
-    if not target.startswith(b"/") and target != b"*":
-        # absolute-form (a proxy request): keep only path and query
-        parts = urlsplit(target)
-        raw_path, query = parts.path or b"/", parts.query
-        return raw_path, query
-    raw_path, _, query = target.partition(b"?")
-    return raw_path, query
+# Response framing.
+_LENGTH: Final = 0
+_CHUNKED: Final = 1
+_CLOSE: Final = 2
+_NONE: Final = 3
 
 
-def build_scope(
-    kind: str,
-    request: h11.Request,
-    *,
-    scheme: str,
-    root_path: str,
-    client: tuple[str, int] | None,
-    server: tuple[str, int | None] | None,
-    state: dict[str, Any] | None,
-) -> Scope:
-    """The ASGI `http` or `websocket` scope for an h11 request."""
-    raw_path, query = split_target(request.target)
-    path = unquote_to_bytes(raw_path).decode("utf-8", "replace")
-    scope: Scope = {
-        "type": kind,
-        "asgi": dict(ASGI_VERSION),
-        "http_version": request.http_version.decode("ascii"),
-        "scheme": scheme,
-        # COMPAT(uvicorn): path and raw_path include root_path.
-        "path": root_path + path,
-        "raw_path": root_path.encode("utf-8") + raw_path,
-        "query_string": query,
-        "root_path": root_path,
-        "headers": list(request.headers),
-        "client": client,
-        "server": server,
-    }
-    if kind == "http":
-        scope["method"] = request.method.decode("ascii")
-    if state is not None:
-        scope["state"] = dict(state)
-    return scope
+class CycleHost(Protocol):
+    """What a cycle needs from its connection."""
+
+    wire: Wire
+    state: ServerState
+    #: Bytes read from the wire and not yet consumed (the next head follows the body).
+    pending: bytearray
+
+    @property
+    def closing(self) -> bool: ...
 
 
 class RequestCycle:
     """The ASGI channel of one request; created per request by HTTP11Connection."""
 
     __slots__ = (
-        "conn",
-        "method",
+        "host",
+        "wire",
+        "is_head",
+        "http10",
         "keep_alive",
-        "status",
+        "body_left",
+        "chunked",
         "body_done",
+        "expects_100",
+        "sent_100",
+        "status",
         "started",
         "head_written",
         "complete",
         "peer_gone",
-        "_pending",
+        "abort_status",
+        "abort_reason",
+        "_head",
+        "_framing",
+        "_out_left",
         "_wake",
-        "sent_100",
+        "_t0",
+        "_received",
+        "_eager",
     )
 
-    def __init__(self, conn: HTTP11Connection, method: bytes, keep_alive: bool) -> None:
-        self.conn = conn
-        self.method = method
+    def __init__(
+        self,
+        host: CycleHost,
+        *,
+        is_head: bool,
+        http10: bool,
+        keep_alive: bool,
+        body_left: int,
+        chunked: ChunkedDecoder | None,
+        expects_100: bool,
+    ) -> None:
+        self.host = host
+        self.wire = host.wire
+        self.is_head = is_head
+        self.http10 = http10
         self.keep_alive = keep_alive
-        self.status = 0
+        #: Content-Length bytes still to read (0 for a chunked body: see `chunked`).
+        self.body_left = body_left
+        #: The decoder of a chunked body, else None.
+        self.chunked = chunked
         self.body_done = False
+        self.expects_100 = expects_100
+        self.sent_100 = False
+        self.status = 0
         self.started = False
         self.head_written = False
         self.complete = False
         self.peer_gone = False
-        self._pending: tuple[int, list[tuple[bytes, bytes]], bytes] | None = None
-        self._wake = anyio.Event()
-        self.sent_100 = False
+        self.abort_status = 0
+        self.abort_reason = ""
+        self._head: tuple[int, list[tuple[bytes, bytes]], bool] | None = None
+        self._framing = _LENGTH
+        self._out_left = 0
+        self._wake: anyio.Event | None = None
+        self._t0 = 0.0
+        self._received = 0
+        self._eager = False
 
     def on_peer_closed(self) -> None:
-        """Called by the connection's reader when the peer closes."""
+        """Called by the wire when the peer closes or the connection breaks."""
         self.peer_gone = True
-        self._wake.set()
+        self.keep_alive = False
+        if self._wake is not None:
+            self._wake.set()
 
     def on_shutdown(self) -> None:
         """The server is stopping: a response in progress (a stream) is told to end.
@@ -126,118 +158,242 @@ class RequestCycle:
         """
         if self.started and not self.complete:
             self.keep_alive = False
-            self._wake.set()
+            if self._wake is not None:
+                self._wake.set()
 
     async def finish_body(self) -> None:
-        """End a started response with an empty last chunk (a stream cut short by shutdown)."""
+        """End a started response with an empty last message (a stream cut short by shutdown)."""
         await self.send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    def finish(self) -> None:
+        """The app returned: a head still held back is never written (the server answers instead)."""
+        self._head = None
 
     # -- receive -----------------------------------------------------------
 
     async def receive(self) -> Message:
-        if self.peer_gone or self.complete:
+        if self.peer_gone or self.complete or self.abort_status:
             return {"type": "http.disconnect"}
         if not self.body_done:
             return await self._read_body()
-        if self.started and self.conn.state.shutting_down:
+        if self.started and self.host.state.shutting_down:
             return {"type": "http.disconnect"}
+        if self._wake is None:
+            self._wake = anyio.Event()
         await self._wake.wait()
         return {"type": "http.disconnect"}
 
+    def _stop(self, status: int, reason: str) -> Message:
+        self.abort_status = status
+        self.abort_reason = reason
+        self.keep_alive = False
+        if self._wake is not None:
+            self._wake.set()
+        return {"type": "http.disconnect"}
+
+    def _lost(self) -> Message:
+        self.on_peer_closed()
+        return {"type": "http.disconnect"}
+
+    async def _fill(self) -> bool:
+        """Move more bytes from the wire into the host's buffer; False when none will come."""
+        wire = self.wire
+        if not wire.buffered:
+            if wire.eof:
+                return False
+            config = self.host.state.config
+            now = wire.clock()
+            if not self._t0:
+                self._t0 = now
+            # SECURITY: rule 5 - an idle limit per wait and an average-rate floor.
+            deadline = min(now, self._t0 + self._received / config.body_min_rate) + config.body_timeout
+            if not await wire.wait(deadline) and not wire.buffered and not wire.eof:
+                self._stop(408, "request body not received in time")
+                return False
+        data = wire.take()
+        if not data:
+            return False
+        self._received += len(data)
+        self.host.pending += data
+        return True
+
     async def _read_body(self) -> Message:
-        conn = self.conn
-        h = conn.h11
-        if h.client_is_waiting_for_100_continue and not self.sent_100 and not self.started:
+        if self.expects_100 and not self.sent_100 and not self.started:
             self.sent_100 = True
-            await conn.write(h.send(h11.InformationalResponse(status_code=100, headers=[])))
-        chunks: list[bytes] = []
-        size = 0
+            await self.wire.write(CONTINUE_100)
+        if self.chunked is not None:
+            return await self._read_chunked(self.chunked)
+        pending = self.host.pending
+        while not pending and self.body_left:
+            if not await self._fill():
+                return self._lost() if not self.abort_status else {"type": "http.disconnect"}
+        n = min(len(pending), self.body_left, _MAX_RECEIVE_CHUNK)
+        data = bytes(pending[:n])
+        del pending[:n]
+        self.body_left -= n
+        if not self.body_left:
+            self.body_done = True
+        return {"type": "http.request", "body": data, "more_body": not self.body_done}
+
+    async def _read_chunked(self, decoder: ChunkedDecoder) -> Message:
+        pending = self.host.pending
         while True:
             try:
-                event = h.next_event()
-            except h11.RemoteProtocolError:
-                # Bad chunked framing or EOF mid-body: the request is lost.
-                self.keep_alive = False
-                self.on_peer_closed()
-                return {"type": "http.disconnect"}
-            if event is h11.NEED_DATA:
-                if chunks:
-                    return {"type": "http.request", "body": b"".join(chunks), "more_body": True}
-                if conn.eof:
-                    self.on_peer_closed()
-                    return {"type": "http.disconnect"}
-                await conn.wait_for_data()
-                continue
-            if isinstance(event, h11.Data):
-                chunks.append(bytes(event.data))
-                size += len(event.data)
-                if size >= _MAX_RECEIVE_CHUNK:
-                    return {"type": "http.request", "body": b"".join(chunks), "more_body": True}
-                continue
-            if isinstance(event, h11.EndOfMessage):
+                pieces, done = decoder.decode(pending)
+            except ChunkedError as exc:
+                return self._stop(400, f"bad request: {exc}")
+            if done:
                 self.body_done = True
-                conn.watch_for_disconnect(True)
-                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-            # ConnectionClosed (or anything unexpected): the client is gone.
-            self.keep_alive = False
-            self.on_peer_closed()
-            return {"type": "http.disconnect"}
+                return {"type": "http.request", "body": b"".join(pieces), "more_body": False}
+            if pieces:
+                return {"type": "http.request", "body": b"".join(pieces), "more_body": True}
+            if not await self._fill():
+                return {"type": "http.disconnect"} if self.abort_status else self._lost()
 
     # -- send --------------------------------------------------------------
 
     async def send(self, message: Message) -> None:
         kind = message["type"]
-        if not self.started:
-            if kind != "http.response.start":
-                raise RuntimeError(f"expected 'http.response.start', got {kind!r}")
-            self._start(message)
-            return
         if kind != "http.response.body":
-            raise RuntimeError(f"expected 'http.response.body', got {kind!r}")
+            if kind == "http.response.start" and not self.started:
+                self._start(message)
+                if self._eager:
+                    await self.write_head()
+                return
+            if self.started:
+                raise RuntimeError(f"expected 'http.response.body', got {kind!r}")
+            raise RuntimeError(f"expected 'http.response.start', got {kind!r}")
+        if not self.started:
+            raise RuntimeError(f"expected 'http.response.start', got {kind!r}")
         if self.complete:
             raise RuntimeError("'http.response.body' sent after the response was complete")
-        body = bytes(message.get("body", b""))
+        body = message.get("body", b"")
+        if type(body) is not bytes:
+            body = bytes(body)
         more_body = bool(message.get("more_body", False))
-        out: list[bytes] = []
-        h = self.conn.h11
-        try:
-            if self._pending is not None:
-                status, headers, reason = self._pending
-                self._pending = None
-                if not more_body and status not in _NO_BODY_STATUSES:
-                    names = {k for k, _ in headers}
-                    if b"content-length" not in names and b"transfer-encoding" not in names:
-                        headers.append((b"content-length", str(len(body)).encode("ascii")))
-                out.append(h.send(h11.Response(status_code=status, headers=headers, reason=reason)))
-                self.head_written = True
-            if body and self.method != b"HEAD":
-                out.append(h.send(h11.Data(data=body)))
-            if not more_body:
-                out.append(h.send(h11.EndOfMessage()))
-        except h11.LocalProtocolError as exc:
-            self.keep_alive = False
-            raise RuntimeError(f"invalid response from the app: {exc}") from None
+        head = b""
+        if self._head is not None:
+            head = self._head_bytes(None if more_body else body)
+        out = head + self._frame(body, more_body) if head else self._frame(body, more_body)
+        if head:
+            self._head = None
+            self.head_written = True
+        await self.wire.write(out)
         if not more_body:
             self.complete = True
-        await self.conn.write(b"".join(out))
-        if self.complete:
-            self._wake.set()
+            if self._wake is not None:
+                self._wake.set()
 
     def _start(self, message: Message) -> None:
         status = message["status"]
-        if not isinstance(status, int) or not 200 <= status <= 599:
+        if type(status) is not int or not 200 <= status <= 599:
             raise RuntimeError(f"invalid status {status!r} in 'http.response.start'")
         headers = [(bytes(k).lower(), bytes(v)) for k, v in message.get("headers", ())]
-        names = {k for k, _ in headers}
-        extra = [h for h in self.conn.state.default_headers() if h[0] not in names]
-        if self.conn.state.shutting_down:
-            self.keep_alive = False
-        if not self.keep_alive and b"connection" not in names:
-            extra.append((b"connection", b"close"))
         try:
-            reason = http.HTTPStatus(status).phrase.encode("ascii")
-        except ValueError:
-            reason = b""
-        self._pending = (status, headers + extra, reason)
+            check_headers(headers)
+        except ValueError as exc:
+            self.keep_alive = False
+            raise RuntimeError(f"invalid response from the app: {exc}") from None
+        length = transfer = None
+        names = set()
+        for name, value in headers:
+            names.add(name)
+            if name == b"content-length":
+                length = value
+            elif name == b"transfer-encoding":
+                transfer = value
+            elif name == b"connection" and b"close" in value.lower():
+                self.keep_alive = False
+        if length is not None and (transfer is not None or not length.isdigit()):
+            raise RuntimeError(f"invalid response from the app: content-length {length[:20]!r} with "
+                               f"transfer-encoding {transfer!r}" if transfer else
+                               f"invalid response from the app: content-length {length[:20]!r}")
+        if transfer is not None and (transfer.strip().lower() != b"chunked" or self.http10):
+            raise RuntimeError(f"invalid response from the app: transfer-encoding {transfer[:20]!r}"
+                               " (only 'chunked', and not to an HTTP/1.0 client)")
+        headers.extend(h for h in self.host.state.default_headers() if h[0] not in names)
+        if status in _NO_BODY_STATUSES or self.is_head:
+            self._framing = _NONE
+        elif length is not None:
+            self._framing = _LENGTH
+            self._out_left = int(length)
+        elif transfer is not None:
+            self._framing = _CHUNKED
+        self._head = (status, headers, length is not None or transfer is not None)
         self.status = status
         self.started = True
+        # Rule 4: let a streaming client see the head as soon as the app yields.
+        if not self.wire.call_soon(self._flush_head) and self._framing != _LENGTH:
+            self._eager = True
+
+    async def write_head(self) -> None:
+        """Write a held-back head now (wires without call_soon; see rule 4)."""
+        if self._head is not None and not self.complete:
+            data = self._head_bytes(None)
+            self._head = None
+            self.head_written = True
+            await self.wire.write(data)
+
+    def _flush_head(self) -> None:
+        if self._head is None or self.complete:
+            return
+        data = self._head_bytes(None)
+        self._head = None
+        self.head_written = True
+        try:
+            self.wire.write_nowait(data)
+        except ClientDisconnected:
+            pass
+
+    def _can_drain(self) -> bool:
+        if self.body_done or (self.chunked is None and not self.body_left):
+            return True
+        if self.chunked is not None or self.body_left > DRAIN_LIMIT:
+            return False
+        # SPEC: RFC 9110 §10.1.1 - a client waiting for 100 may never send the body.
+        return not (self.expects_100 and not self.sent_100)
+
+    def _head_bytes(self, single: bytes | None) -> bytes:
+        """The held-back head; `single` is the whole body when it came as one message."""
+        assert self._head is not None  # internal: only called while a head is held back
+        status, headers, framed = self._head
+        extra: list[tuple[bytes, bytes]] = []
+        if not framed:
+            if self._framing == _NONE:
+                if self.is_head and single:  # the GET body's length, when the app computed it
+                    extra.append((b"content-length", str(len(single)).encode("ascii")))
+            elif single is not None:
+                self._out_left = len(single)
+                extra.append((b"content-length", str(len(single)).encode("ascii")))
+            elif self.http10:
+                self._framing = _CLOSE
+                self.keep_alive = False
+            else:
+                self._framing = _CHUNKED
+                extra.append((b"transfer-encoding", b"chunked"))
+        if self.keep_alive and (self.http10 or self.host.closing or not self._can_drain()):
+            self.keep_alive = False
+        if not self.keep_alive and (b"connection", b"close") not in headers:
+            extra.append((b"connection", b"close"))
+        return encode_head(status, headers + extra if extra else headers)
+
+    def _frame(self, body: bytes, more_body: bool) -> bytes:
+        framing = self._framing
+        if framing == _LENGTH:
+            if len(body) > self._out_left:
+                self.keep_alive = False
+                raise RuntimeError("invalid response from the app: body longer than its content-length")
+            self._out_left -= len(body)
+            if not more_body and self._out_left:
+                self.keep_alive = False
+                raise RuntimeError("invalid response from the app: body shorter than its content-length")
+            return body
+        if framing == _CHUNKED:
+            data = chunk(body) if body else b""
+            return data + LAST_CHUNK if not more_body else data
+        if framing == _CLOSE:
+            return body
+        if body and not self.is_head:
+            self.keep_alive = False
+            raise RuntimeError(f"invalid response from the app: a {self.status} response has no body")
+        return b""

@@ -292,6 +292,15 @@ async def _serve_and_report(app: ASGIApp, config: ServerConfig, ready_fd: int) -
     await serve(app, config, task_status=_ReportReady(ready_fd))
 
 
+def loop_options() -> dict[str, Any]:
+    """anyio's asyncio options: uvloop when it is installed (as uvicorn's default `--loop auto`)."""
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return {}
+    return {"use_uvloop": True}
+
+
 def configure_logging(level: str, access_log_format: str = "common") -> None:
     """Send `ferrule.*` logs to stderr at `level` (once; the root logger is untouched).
 
@@ -372,9 +381,9 @@ def run(app: ASGIApp | str, **options: Any) -> None:
     ready_fd = options.get("ready_fd")
     try:
         if ready_fd is None:
-            anyio.run(serve, app, config)
+            anyio.run(serve, app, config, backend_options=loop_options())
         else:
-            anyio.run(_serve_and_report, app, config, int(ready_fd))
+            anyio.run(_serve_and_report, app, config, int(ready_fd), backend_options=loop_options())
     except LifespanFailure as exc:
         server_logger.error("application startup failed: %s", exc)
         raise SystemExit(STARTUP_FAILURE_EXIT_CODE) from None

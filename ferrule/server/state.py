@@ -13,7 +13,14 @@ from ferrule.asgi_core.types import ASGIApp
 
 from .config import ServerConfig
 
-__all__ = ["ClientDisconnected", "ConnectionHandle", "ServerState", "ASGI_VERSION", "server_logger"]
+__all__ = [
+    "ClientDisconnected",
+    "ConnectionHandle",
+    "UpgradedConnection",
+    "ServerState",
+    "ASGI_VERSION",
+    "server_logger",
+]
 
 ASGI_VERSION: Final = {"version": "3.0", "spec_version": "2.4"}
 server_logger: Final = logging.getLogger("ferrule.server")
@@ -28,6 +35,32 @@ class ConnectionHandle(Protocol):
 
     def begin_shutdown(self) -> None:
         """Stop taking new requests; finish the one in flight, then close."""
+
+
+class _ByteReceiver(Protocol):
+    async def receive(self, max_bytes: int = ...) -> bytes: ...
+
+
+class UpgradedConnection(Protocol):
+    """What a protocol that takes a connection over (WebSocket) uses of it."""
+
+    @property
+    def stream(self) -> _ByteReceiver: ...
+
+    @property
+    def state(self) -> ServerState: ...
+
+    @property
+    def client(self) -> tuple[str, int] | None: ...
+
+    @property
+    def server(self) -> tuple[str, int | None] | None: ...
+
+    async def write(self, data: bytes) -> None: ...
+
+    async def reject(self, status: int, message: str, extra: list[tuple[bytes, bytes]] | None = None) -> None: ...
+
+    def set_delegate(self, delegate: ConnectionHandle | None) -> None: ...
 
 
 class ServerState:

@@ -32,7 +32,7 @@ Rules:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import math
 
@@ -42,9 +42,9 @@ import h11
 
 from ferrule.asgi_core.types import Message
 
-from .http_cycle import build_scope
-from .http11 import encode_response
-from .state import ClientDisconnected, server_logger
+from .http_response import encode_response
+from .http_scope import build_scope
+from .state import ClientDisconnected, UpgradedConnection, server_logger
 from .websocket_codec import (
     BytesMessage,
     CloseReceived,
@@ -59,9 +59,6 @@ from .websocket_codec import (
 )
 from .websocket_handshake import HandshakeError, accept_response, validate_handshake
 
-if TYPE_CHECKING:
-    from .http11 import HTTP11Connection
-
 __all__ = ["WebSocketConnection", "serve_websocket"]
 
 _READ_SIZE: Final = 64 * 1024
@@ -70,7 +67,7 @@ _INBOX_SIZE: Final = 16
 _CONNECTING, _OPEN, _RESPONDING, _CLOSED = "connecting", "open", "responding", "closed"
 
 
-async def serve_websocket(conn: HTTP11Connection, request: h11.Request, leftover: bytes) -> None:
+async def serve_websocket(conn: UpgradedConnection, request: h11.Request, leftover: bytes) -> None:
     """Validate the upgrade request, then run the app's WebSocket session."""
     headers = list(request.headers)
     try:
@@ -93,7 +90,7 @@ class WebSocketConnection:
     """One WebSocket session between the peer and the ASGI app."""
 
     def __init__(
-        self, conn: HTTP11Connection, request: h11.Request, key: bytes, offered: list[str], leftover: bytes
+        self, conn: UpgradedConnection, request: h11.Request, key: bytes, offered: list[str], leftover: bytes
     ) -> None:
         config = conn.state.config
         self._conn = conn

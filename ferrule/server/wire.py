@@ -1,0 +1,350 @@
+"""The byte pipe under one connection: buffered reads with deadlines, writes, a peer-close hook.
+
+Two implementations share one interface (`Wire`):
+- `AsyncioWire`, an `asyncio.Protocol` put on the accepted socket's transport
+  when the server runs on asyncio over plain TCP: bytes arrive by callback,
+  writes go straight to the transport, and a read waits on one future with a
+  timer. PERF: no reader task, no cancel scope and no lock per read or write
+  (issue 19: the stream loop they replace cost about half of a hello request).
+- `StreamWire`, any anyio `ByteStream` (trio, TLS): one reader task feeds the
+  same buffer; waits use anyio events and cancel scopes.
+
+Rules:
+1. Incoming bytes are buffered, at most `budget` bytes; past that, reading
+   pauses until the connection takes them, so memory stays bounded under fast
+   uploads and pipelining. Reading continues while an app runs: that is how
+   a peer's close is seen at once (`on_close`, called once).
+2. `take()` returns and clears the buffer; `wait(deadline)` returns True once
+   bytes or EOF are buffered, False at the deadline or after `interrupt()`.
+3. `write()` raises `ClientDisconnected` once the peer is gone; it waits only
+   while the kernel's send buffer and the transport's are full (backpressure).
+4. `receive()`/`send()`/`send_eof()`/`aclose()` make a wire an anyio-style
+   byte stream for the WebSocket protocol, which takes over after an upgrade.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+import anyio
+import anyio.abc
+
+from .state import ClientDisconnected
+
+__all__ = ["Wire", "AsyncioWire", "StreamWire", "open_wire"]
+
+_READ_SIZE: Final = 64 * 1024
+#: asyncio transport write buffer above which `write()` waits (then resumes below a quarter).
+_WRITE_HIGH_WATER: Final = 64 * 1024
+
+
+class Wire:
+    """Interface of a connection's byte pipe (see the module rules)."""
+
+    __slots__ = ("eof", "broken", "on_close", "_buf", "_budget", "_interrupted")
+
+    def __init__(self, budget: int) -> None:
+        self.eof = False
+        self.broken = False
+        self.on_close: Callable[[], None] | None = None
+        self._buf = bytearray()
+        self._budget = budget
+        self._interrupted = False
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buf)
+
+    def _closed_by_peer(self) -> None:
+        if not self.eof:
+            self.eof = True
+            callback = self.on_close
+            if callback is not None:
+                callback()
+
+    def take(self, limit: int = -1) -> bytes:
+        raise NotImplementedError
+
+    def clock(self) -> float:
+        raise NotImplementedError
+
+    async def wait(self, deadline: float | None) -> bool:
+        raise NotImplementedError
+
+    def interrupt(self) -> None:
+        raise NotImplementedError
+
+    def call_soon(self, callback: Callable[[], None]) -> bool:
+        """Run `callback` once the current task yields; False when this wire cannot."""
+        return False
+
+    def write_nowait(self, data: bytes) -> bool:
+        """Write without waiting when the wire can; False means: use `await write()`."""
+        return False
+
+    async def write(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    async def send_eof(self) -> None:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
+
+    async def run(self, main: Callable[[], Awaitable[None]]) -> None:
+        """Run the connection's `main` with whatever the wire needs beside it."""
+        await main()
+
+    # -- anyio-style byte stream, for the WebSocket protocol -------------------
+
+    async def receive(self, max_bytes: int = _READ_SIZE) -> bytes:
+        while not self._buf and not self.eof:
+            if not await self.wait(None):
+                self._interrupted = False
+        data = self.take(max_bytes)
+        if not data:
+            raise anyio.EndOfStream
+        return data
+
+    async def send(self, data: bytes) -> None:
+        try:
+            await self.write(data)
+        except ClientDisconnected:
+            raise anyio.BrokenResourceError from None
+
+
+class AsyncioWire(asyncio.Protocol, Wire):
+    """A wire that is the asyncio transport's protocol (rule: callbacks, no reader task)."""
+
+    __slots__ = ("_transport", "_loop", "_waiter", "_paused", "_drain")
+
+    def __init__(self, transport: asyncio.Transport, budget: int) -> None:
+        Wire.__init__(self, budget)
+        self._transport = transport
+        self._loop = asyncio.get_running_loop()
+        self._waiter: asyncio.Future[bool] | None = None
+        self._paused = False
+        self._drain: asyncio.Future[None] | None = None
+
+    # -- asyncio.Protocol callbacks --------------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        self._buf += data
+        if len(self._buf) >= self._budget and not self._paused and not self.eof:
+            self._paused = True
+            self._transport.pause_reading()
+        self._wake(True)
+
+    def eof_received(self) -> bool:
+        self._closed_by_peer()
+        self._wake(True)
+        return True  # keep the write side open: a half-closed client still gets its response
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.broken = True
+        self._closed_by_peer()
+        self._wake(True)
+        drain, self._drain = self._drain, None
+        if drain is not None and not drain.done():
+            drain.set_result(None)
+
+    def pause_writing(self) -> None:
+        if self._drain is None:
+            self._drain = self._loop.create_future()
+
+    def resume_writing(self) -> None:
+        drain, self._drain = self._drain, None
+        if drain is not None and not drain.done():
+            drain.set_result(None)
+
+    # -- the Wire interface ----------------------------------------------------
+
+    def _wake(self, value: bool) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(value)
+
+    def take(self, limit: int = -1) -> bytes:
+        buf = self._buf
+        if 0 <= limit < len(buf):
+            data = bytes(buf[:limit])
+            del buf[:limit]
+        else:
+            data = bytes(buf)
+            buf.clear()
+        if self._paused and len(buf) < self._budget and not self.eof:
+            self._paused = False
+            self._transport.resume_reading()
+        return data
+
+    def clock(self) -> float:
+        return self._loop.time()
+
+    async def wait(self, deadline: float | None) -> bool:
+        if self._buf or self.eof:
+            return True
+        if self._interrupted:
+            return False
+        waiter: asyncio.Future[bool] = self._loop.create_future()
+        self._waiter = waiter
+        timer = None if deadline is None else self._loop.call_at(deadline, self._wake, False)
+        try:
+            got: bool = await waiter
+            return got
+        finally:
+            if timer is not None:
+                timer.cancel()
+            if self._waiter is waiter:
+                self._waiter = None
+
+    def interrupt(self) -> None:
+        self._interrupted = True
+        self._wake(False)
+
+    def call_soon(self, callback: Callable[[], None]) -> bool:
+        self._loop.call_soon(callback)
+        return True
+
+    def write_nowait(self, data: bytes) -> bool:
+        if self.broken or self._transport.is_closing():
+            self.broken = True
+            raise ClientDisconnected("client disconnected")
+        self._transport.write(data)
+        return self._drain is None
+
+    async def write(self, data: bytes) -> None:
+        if not self.write_nowait(data):
+            drain = self._drain
+            if drain is not None:
+                await asyncio.shield(drain)
+            if self.broken:
+                raise ClientDisconnected("client disconnected")
+
+    async def send_eof(self) -> None:
+        if not self._transport.is_closing() and self._transport.can_write_eof():
+            self._transport.write_eof()
+
+    async def aclose(self) -> None:
+        if not self._transport.is_closing():
+            self._transport.close()
+        self.broken = True
+
+
+class StreamWire(Wire):
+    """A wire over an anyio byte stream, read by one task (trio, TLS)."""
+
+    __slots__ = ("_stream", "_data", "_room", "_write_lock")
+
+    def __init__(self, stream: anyio.abc.ByteStream, budget: int) -> None:
+        Wire.__init__(self, budget)
+        self._stream = stream
+        self._data = anyio.Event()
+        self._room = anyio.Event()
+        self._write_lock = anyio.Lock()
+
+    async def run(self, main: Callable[[], Awaitable[None]]) -> None:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._reader)
+            try:
+                await main()
+            finally:
+                tg.cancel_scope.cancel()
+
+    async def _reader(self) -> None:
+        while not self.eof:
+            if len(self._buf) >= self._budget:
+                self._room = anyio.Event()
+                await self._room.wait()
+                continue
+            try:
+                data = await self._stream.receive(_READ_SIZE)
+            except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+                data = b""
+            if data:
+                self._buf += data
+            else:
+                self._closed_by_peer()
+            self._data.set()
+
+    def take(self, limit: int = -1) -> bytes:
+        buf = self._buf
+        if 0 <= limit < len(buf):
+            data = bytes(buf[:limit])
+            del buf[:limit]
+        else:
+            data = bytes(buf)
+            buf.clear()
+        self._room.set()
+        return data
+
+    def clock(self) -> float:
+        return anyio.current_time()
+
+    async def wait(self, deadline: float | None) -> bool:
+        if self._buf or self.eof:
+            return True
+        if self._interrupted:
+            return False
+        event = self._data = anyio.Event()
+        with anyio.CancelScope(deadline=deadline if deadline is not None else float("inf")):
+            await event.wait()
+        return bool(self._buf or self.eof) and not self._interrupted
+
+    def interrupt(self) -> None:
+        self._interrupted = True
+        self._data.set()
+
+    async def write(self, data: bytes) -> None:
+        if self.broken:
+            raise ClientDisconnected("client disconnected")
+        async with self._write_lock:
+            try:
+                await self._stream.send(data)
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+                self.broken = True
+                self._closed_by_peer()
+                raise ClientDisconnected("client disconnected") from None
+
+    async def send_eof(self) -> None:
+        try:
+            await self._stream.send_eof()
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError, NotImplementedError, OSError):
+            pass
+
+    async def aclose(self) -> None:
+        self.broken = True
+        await self._stream.aclose()
+
+
+def open_wire(stream: anyio.abc.ByteStream, budget: int) -> Wire:
+    """The fastest wire for `stream`: its asyncio transport when it has one, else the stream.
+
+    The transport is anyio's private attribute of its asyncio socket stream; when
+    it is absent (trio, TLS, another anyio) the portable `StreamWire` is used.
+    Bytes anyio already queued are carried over.
+    """
+    transport: Any = getattr(stream, "_transport", None)
+    protocol: Any = getattr(stream, "_protocol", None)
+    queued = getattr(protocol, "read_queue", None)
+    # uvloop's transports are not asyncio.Transport subclasses: check what is used.
+    needed = ("set_protocol", "pause_reading", "resume_reading", "write", "is_closing", "set_write_buffer_limits")
+    if queued is None or not all(hasattr(transport, name) for name in needed) or transport.is_closing():
+        return StreamWire(stream, budget)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return StreamWire(stream, budget)
+    wire = AsyncioWire(transport, budget)
+    while queued:
+        wire.data_received(queued.popleft())
+    if getattr(protocol, "is_at_eof", False):
+        wire.eof_received()
+    transport.set_protocol(wire)
+    transport.set_write_buffer_limits(high=_WRITE_HIGH_WATER)
+    if not wire._paused:
+        transport.resume_reading()
+    return wire
