@@ -149,9 +149,6 @@ def _cycles(graph: dict[str, set[str]]) -> list[frozenset[str]]:
 # Cycles known when the check was added, each removed by the engineer named. A cycle
 # may shrink; once it is gone its entry must go too (the test says so).
 KNOWN_CYCLES: dict[frozenset[str], str] = {
-    frozenset({"ferrule.server.http11", "ferrule.server.http_cycle", "ferrule.server.websocket_conn"}): (
-        "server-http engineer (issue 20 item 9)"
-    ),
 }
 
 

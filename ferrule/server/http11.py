@@ -62,6 +62,8 @@ _BUFFER_BUDGET: Final = 256 * 1024
 #: Bytes read (and dropped) after an error response before closing, so the
 #: client sees the response rather than a reset.
 _LINGER_BYTES: Final = 64 * 1024
+#: Seconds a connection accepted just before a graceful shutdown has to send its first request.
+_SHUTDOWN_GRACE: Final = 1.0
 #: Control bytes a request head must not hold (CR and LF only in CRLF pairs, HTAB allowed).
 _CTL: Final = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -193,6 +195,7 @@ class HTTP11Connection:
         wire = self.wire
         pending = self.pending
         partial = False
+        graced = False
         deadline = wire.clock() + (config.header_timeout if first else config.keep_alive_timeout)
         while True:
             if pending:
@@ -212,8 +215,12 @@ class HTTP11Connection:
                         deadline = wire.clock() + config.header_timeout
             if wire.eof and not wire.buffered:
                 return None  # the client is done (or left mid-head)
-            if self._closing and not partial:
-                return None
+            if self._closing and not partial and not wire.buffered:
+                if not first or graced:
+                    return None
+                # A connection accepted just before the shutdown gets a moment to send its request.
+                graced = True
+                deadline = min(deadline, wire.clock() + min(_SHUTDOWN_GRACE, config.header_timeout))
             if not wire.buffered:
                 self._idle = not partial
                 got = await wire.wait(deadline)
@@ -221,6 +228,8 @@ class HTTP11Connection:
                 if not got:
                     if partial and not self._closing:
                         raise _Refused(408, "request head not received in time")
+                    if self._closing and first and not partial and not graced:
+                        continue
                     return None
             pending += wire.take()
 

@@ -135,7 +135,7 @@ async def _serve_in(
         tg.start_soon(_watch_signals, stop, force)
     if config.max_requests is not None:
         limit = config.max_requests + random.randint(0, config.max_requests_jitter)
-        state.app = _RequestBudget(state.app, limit, stop)
+        budget = state.app = _RequestBudget(state.app, limit, stop)
     async with anyio.create_task_group() as conn_tg:
         try:
             with anyio.CancelScope() as accept_scope:
@@ -147,6 +147,8 @@ async def _serve_in(
         finally:
             for listener in listeners:
                 await listener.aclose()
+            if config.max_requests is not None:
+                budget.accepting_stopped.set()
         server_logger.info("shutting down: finishing %d open connection(s)", len(state.connections))
         state.begin_shutdown()
         with anyio.move_on_after(config.shutdown_timeout) as drain_scope:
@@ -169,12 +171,16 @@ async def _cancel_on(event: anyio.Event, scope: anyio.CancelScope) -> None:
 class _RequestBudget:
     """Count http and websocket scopes; set `stop` once `limit` requests have started."""
 
-    __slots__ = ("app", "left", "stop")
+    __slots__ = ("app", "left", "stop", "accepting_stopped")
 
     def __init__(self, app: ASGIApp, limit: int, stop: anyio.Event) -> None:
         self.app = app
         self.left = limit
         self.stop = stop
+        #: Set once the listeners are closed; the last request is answered only then, so a
+        #: client's next connection cannot reach this worker's accept loop as it is cancelled
+        #: (that connection would be dropped; the server answers fast enough to race it).
+        self.accepting_stopped = anyio.Event()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "lifespan":
@@ -182,6 +188,7 @@ class _RequestBudget:
             if self.left == 0:
                 server_logger.info("max_requests reached, stopping gracefully")
                 self.stop.set()
+                await self.accepting_stopped.wait()
         await self.app(scope, receive, send)
 
 

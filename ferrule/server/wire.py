@@ -15,7 +15,8 @@ Rules:
    uploads and pipelining. Reading continues while an app runs: that is how
    a peer's close is seen at once (`on_close`, called once).
 2. `take()` returns and clears the buffer; `wait(deadline)` returns True once
-   bytes or EOF are buffered, False at the deadline or after `interrupt()`.
+   bytes or EOF are buffered, False at the deadline or when `interrupt()` is
+   called during the wait.
 3. `write()` raises `ClientDisconnected` once the peer is gone; it waits only
    while the kernel's send buffer and the transport's are full (backpressure).
 4. `receive()`/`send()`/`send_eof()`/`aclose()` make a wire an anyio-style
@@ -101,8 +102,7 @@ class Wire:
 
     async def receive(self, max_bytes: int = _READ_SIZE) -> bytes:
         while not self._buf and not self.eof:
-            if not await self.wait(None):
-                self._interrupted = False
+            await self.wait(None)
         data = self.take(max_bytes)
         if not data:
             raise anyio.EndOfStream
@@ -187,8 +187,7 @@ class AsyncioWire(asyncio.Protocol, Wire):
     async def wait(self, deadline: float | None) -> bool:
         if self._buf or self.eof:
             return True
-        if self._interrupted:
-            return False
+        self._interrupted = False
         waiter: asyncio.Future[bool] = self._loop.create_future()
         self._waiter = waiter
         timer = None if deadline is None else self._loop.call_at(deadline, self._wake, False)
@@ -287,8 +286,7 @@ class StreamWire(Wire):
     async def wait(self, deadline: float | None) -> bool:
         if self._buf or self.eof:
             return True
-        if self._interrupted:
-            return False
+        self._interrupted = False
         event = self._data = anyio.Event()
         with anyio.CancelScope(deadline=deadline if deadline is not None else float("inf")):
             await event.wait()
