@@ -167,8 +167,15 @@ def test_beyond() -> None:
 
 
 def test_every_sample_is_exercised() -> None:
-    # Read statically (tests of this file may run in different xdist workers).
-    covered = set(re.findall(r'sample\("(\w+)"\)', Path(__file__).read_text(encoding="utf-8")))
+    # Read statically (tests of this file may run in different xdist workers):
+    # a Python sample is covered by a sample(<its name>) call here, any other file
+    # (deploy/Dockerfile, deploy/nginx.conf) by a test in tests/docs naming it.
+    here = Path(__file__).read_text(encoding="utf-8")
+    covered = set(re.findall(r'sample\("(\w+)"\)', here))
+    others = "".join(path.read_text(encoding="utf-8") for path in Path(__file__).parent.glob("test_*.py"))
     samples = {path.stem for path in (ROOT / "docs_src").glob("*.py") if path.stem != "__init__"}
     assert samples - covered == set(), f"docs_src files without a test in {Path(__file__).name}"
     assert covered - samples == set(), "tests name docs_src files that do not exist"
+    files = [p for p in (ROOT / "docs_src").rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")]
+    assert files, "docs_src holds non-Python samples (deploy/)"
+    assert [p.name for p in files if f'"{p.name}"' not in others] == []
