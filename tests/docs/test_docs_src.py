@@ -166,6 +166,20 @@ def test_beyond() -> None:
         App().include_router(module.conflicting_router())
 
 
+def test_channels() -> None:
+    client_app = sample("channels").app
+    with TestClient(client_app) as client:
+        first = client.post("/notes", json={"text": "one"}).json()["id"]
+        client.post("/notes", json={"text": "two"})
+        client.post("/notes", json={"text": "three"})
+        # Resuming after the first event gives exactly the two that followed, in order.
+        assert client.get("/missed", params={"after": first}).json() == [{"text": "two"}, {"text": "three"}]
+        with client.websocket_connect("/chat") as alice, client.websocket_connect("/chat") as bob:
+            alice.send_text("hello")
+            assert bob.receive_text() == "hello"
+            assert alice.receive_text() == "hello"
+
+
 def test_every_sample_is_exercised() -> None:
     # Read statically (tests of this file may run in different xdist workers):
     # a Python sample is covered by a sample(<its name>) call here, any other file
