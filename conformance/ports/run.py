@@ -15,6 +15,10 @@ Usage (a venv with ferrule installed and *without* fastapi/starlette)::
         --slowapi /tmp/slowapi --fastapi-users /tmp/fastapi-users \\
         --template /tmp/full-stack-fastapi-template
 
+The template's main branch needs Python 3.14 (PEP 649 annotations in its
+models); on an older Python check out its last commit before that upgrade
+(a7275354, "requires-python >=3.10").
+
 ``--install`` pip-installs each project's test dependencies into that venv
 (never fastapi or starlette). ``--template`` needs PostgreSQL: the script starts
 a throwaway cluster on 127.0.0.1 with ``initdb``/``pg_ctl`` (``apt-get install
@@ -54,6 +58,24 @@ DEPS = {
 }
 
 
+# The only changes besides imports, each an opt-in the port needs by design.
+PATCHES = {
+    # Its fixture includes the OAuth and the OAuth-associate routers at the same prefix, both
+    # declaring GET /authorize: a startup RouteConflictError on ferrule unless the app opts into
+    # FastAPI's first-registered-wins (README "Porting from FastAPI").
+    "fastapi-users": [("tests/test_fastapi_users.py", "app = FastAPI()", 'app = FastAPI(route_conflicts="warn")')],
+}
+
+
+def apply_patches(root: Path, name: str) -> None:
+    for relative, old, new in PATCHES.get(name, []):
+        path = root / relative
+        text = path.read_text(encoding="utf-8")
+        if old not in text:
+            sys.exit(f"{name}: {relative} no longer contains {old!r}; update PATCHES")
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+
 @dataclass
 class Result:
     project: str
@@ -79,7 +101,7 @@ def rewrite_imports(root: Path) -> int:
 
 def copy_checkout(src: Path, scratch: Path, name: str) -> Path:
     dst = scratch / name
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".git", "node_modules", "frontend", ".venv"))
+    shutil.copytree(src, dst, symlinks=True, ignore=shutil.ignore_patterns(".git", "node_modules", "frontend", ".venv"))
     return dst
 
 
@@ -177,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                 pip_install(args.python, DEPS["fastapi-users"])
             work = copy_checkout(args.fastapi_users, scratch, "fastapi-users")
             rewrite_imports(work)
+            apply_patches(work, "fastapi-users")
             results.append(run_pytest(args.python, work, ["tests"], env, "fastapi-users", logs))
         if args.template:
             if args.install:
@@ -185,12 +208,14 @@ def main(argv: list[str] | None = None) -> int:
             rewrite_imports(work)
             backend = work / "backend"
             url = args.database_url
+            template_env = dict(env, FASTAPI_ENV="development", ENVIRONMENT="local")
             if url is None:
                 postgres = Postgres(scratch)
                 url = postgres.start("changethis")
-            # The template reads ../.env; its settings also come from the environment.
-            template_env = dict(env, DATABASE_URL=url, POSTGRES_PASSWORD="changethis", FASTAPI_ENV="development",
-                                ENVIRONMENT="local")
+                # Older template releases read POSTGRES_*, newer ones DATABASE_URL: give both.
+                template_env.update(POSTGRES_SERVER="127.0.0.1", POSTGRES_PORT=str(postgres.port), POSTGRES_DB="app",
+                                    POSTGRES_USER="postgres", POSTGRES_PASSWORD="changethis")
+            template_env["DATABASE_URL"] = url
             subprocess.run([args.python, "-m", "alembic", "upgrade", "head"], cwd=backend, env=template_env, check=False)
             results.append(run_pytest(args.python, backend, ["tests"], template_env, "full-stack-fastapi-template", logs))
     finally:

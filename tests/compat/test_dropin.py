@@ -101,6 +101,8 @@ print(ok.status_code, ok.json(), ok.headers["x-endpoint"], ok.headers["x-injecte
 print(missing.status_code, missing.headers["x-endpoint"])
 print(fastapi.FastAPI is ferrule.App, fastapi.__version__, starlette.__version__)
 import fastapi.routing, starlette.requests, starlette.routing
+from starlette import status as starlette_status
+assert starlette_status.HTTP_200_OK == 200
 print(fastapi.routing is ferrule.routing, starlette.requests.Request is ferrule.Request)
 print(repr(extension.TOKEN), str(extension.TOKEN))
 '''
