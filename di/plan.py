@@ -28,7 +28,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from time import perf_counter
 from typing import Any, Literal, NamedTuple, NoReturn
 
-
 from ferrule.asgi_core.request import Request
 from ferrule.asgi_core.websocket import WebSocket
 from ferrule.validation.compile import RequestConfig, RequestValidator, compile_request
@@ -37,12 +36,12 @@ from ferrule.validation.fields import ParamField
 
 from .app_scope import AppScope
 from .callables import CallKind
+from .context import SolveContext
 from .dependant import CacheKey, Dependant
 from .graph import build_dependant
 from .lowering import ENDPOINT_RUNNERS, Lowering
 from .markers import Depends
 from .overrides import DependencyOverrides
-from .context import SolveContext
 from .steps import SecurityScopesFiller, Step, run_async
 from .teardown import TeardownStack
 

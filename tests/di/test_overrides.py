@@ -57,13 +57,13 @@ async def test_overrides_present_at_compile_time_apply() -> None:
 async def test_plan_is_reused_while_the_version_is_unchanged() -> None:
     overrides = DependencyOverrides()
     plan = plan_for(endpoint, overrides=overrides)
-    compiled = plan._compiled
+    graph = plan.dependant  # the graph of the compiled plan in use
     await solve(plan)
     await solve(plan)
-    assert plan._compiled is compiled
+    assert plan.dependant is graph
     overrides[get_settings] = get_settings  # same mapping value, still a change
     await solve(plan)
-    assert plan._compiled is not compiled
+    assert plan.dependant is not graph
 
 
 def field_names(plan: EndpointPlan) -> list[str]:
