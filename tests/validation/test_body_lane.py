@@ -10,7 +10,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field, ValidationError
 
@@ -109,7 +109,7 @@ def _outcome_of_group(group: Any, value: Any) -> tuple[str, Any]:
             assert error["loc"][0] == KEY
             error["loc"] = error["loc"][1:]
         return "errors", errors
-    return "value", (type(result), result)
+    return "value", (type(result), repr(result))
 
 
 def _outcome_of_lane(present: Any, value: Any) -> tuple[str, Any]:
@@ -117,11 +117,14 @@ def _outcome_of_lane(present: Any, value: Any) -> tuple[str, Any]:
         result = present(value)
     except ValidationError as exc:
         return "errors", exc.errors(include_url=False)
-    return "value", (type(result), result)
+    # repr: a text such as "nan" validates to a float or Decimal NaN on both sides, and NaN != NaN.
+    return "value", (type(result), repr(result))
 
 
 @settings(max_examples=300, deadline=None)
 @given(index=st.integers(0, len(DECLARATIONS) - 1), value=json_values | shaped)
+@example(index=0, value={"name": "x", "price": "nan"})  # lax float: the text "nan" is a NaN on both sides
+@example(index=7, value={"value": "nan"})
 def test_the_lane_agrees_with_the_group_validator(index: int, value: Any) -> None:
     group, present = PAIRS[index]
     assert _outcome_of_lane(present, value) == _outcome_of_group(group, value)
