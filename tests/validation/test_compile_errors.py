@@ -25,6 +25,8 @@ from ferrule.validation import Body, Cookie, File, Form, Header, Path, Query, Up
 from validation_helpers import JSON, TESTCLIENT_HEADERS, make_request, multipart, rendered_422, values_of
 from validation_reference import EXPECTED_422
 
+from pinned import CAPTURED
+
 pytestmark = pytest.mark.anyio
 
 
@@ -207,6 +209,7 @@ def test_every_reference_case_is_exercised() -> None:
     assert len(CASES) >= 20
 
 
+@CAPTURED
 @pytest.mark.parametrize("name", sorted(CASES))
 async def test_422_body_is_fastapis(name: str) -> None:
     endpoint, template, make = CASES[name]
