@@ -370,7 +370,8 @@ class APIWebSocketRoute(BaseRoute):
         self.dependencies = list(dependencies or [])
         self.include_in_schema = False
         self.dependency_overrides_provider = dependency_overrides_provider
-        self.endpoint_ctx = endpoint_context(endpoint, f"WEBSOCKET {path}")
+        # COMPAT(fastapi): "WS /path" in validation error contexts.
+        self.endpoint_ctx = endpoint_context(endpoint, f"WS {path}")
         provider = dependency_overrides_provider
         self.plan = compile_endpoint(
             endpoint,
@@ -388,5 +389,9 @@ class APIWebSocketRoute(BaseRoute):
         provider = self.dependency_overrides_provider
         observer = provider.stage_observer if provider is not None else None
         limiter = provider.thread_limiter if provider is not None else None
-        async with AsyncExitStack() as stack:
-            await self.plan.solve(websocket, SolveContext(stack, observer=observer, limiter=limiter))
+        try:
+            async with AsyncExitStack() as stack:
+                await self.plan.solve(websocket, SolveContext(stack, observer=observer, limiter=limiter))
+        except ValidationException as exc:
+            locate_error(exc, scope, self.path)
+            raise

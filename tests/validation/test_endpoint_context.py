@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ferrule import App, Request
-from ferrule.exceptions import RequestValidationError, ResponseValidationError
+import pytest
+
+from ferrule import App, Request, WebSocket, WebSocketDisconnect
+from ferrule.exceptions import RequestValidationError, ResponseValidationError, WebSocketRequestValidationError
 from ferrule.responses import JSONResponse
 from ferrule.testclient import TestClient
 from ferrule.validation.errors import EndpointContext
@@ -62,3 +64,43 @@ def test_endpoint_context_reads_like_fastapis_dict() -> None:
     assert ctx["function"] == "f" and ctx["path"] == "GET /x" and ctx.get("line") == 2
     assert ctx.get("missing", "d") == "d"
     assert EndpointContext.coerce(ctx.as_dict()) == ctx
+
+
+def test_a_websocket_context_names_ws_and_the_mount_prefix() -> None:
+    seen: dict[str, Any] = {}
+    sub = App()
+
+    @sub.websocket("/feed")
+    async def feed(websocket: WebSocket, token: int) -> None:
+        await websocket.accept()
+
+    @sub.exception_handler(WebSocketRequestValidationError)
+    async def record(websocket: WebSocket, exc: WebSocketRequestValidationError) -> None:
+        seen["path"] = exc.endpoint_path
+        await websocket.close(1008)
+
+    app = App()
+    app.mount("/sub", sub)
+    client = TestClient(app)
+    with pytest.raises(WebSocketDisconnect), client.websocket_connect("/sub/feed?token=x"):
+        pass
+    assert seen["path"] == "WS /sub/feed"
+
+
+def test_a_timed_route_gets_the_same_context() -> None:
+    seen: dict[str, Any] = {}
+    sub = App(response_timeout=30)
+
+    @sub.exception_handler(RequestValidationError)
+    async def record(request: Request, exc: RequestValidationError) -> JSONResponse:
+        seen["path"] = exc.endpoint_path
+        return JSONResponse({}, 422)
+
+    @sub.get("/n/{n}")
+    def number(n: int) -> int:
+        return n
+
+    app = App()
+    app.mount("/api", sub)
+    assert TestClient(app).get("/api/n/x").status_code == 422
+    assert seen["path"] == "GET /api/n/{n}"
