@@ -187,7 +187,7 @@ async def test_peer_answering_pings_stays_open() -> None:
 
 
 async def test_idle_websocket_is_closed_1001() -> None:
-    async with running(echo, ws_ping_interval=None, ws_idle_timeout=0.1) as srv:
+    async with running(echo, ws_ping_interval=None, ws_idle_timeout=0.5) as srv:  # room for a loaded machine
         ws = await WSClient.connect(srv.port)
         await ws.send_text("one")
         assert await ws.recv_frame() == (True, 0x1, b"one")
