@@ -316,9 +316,14 @@ class Request(HTTPConnection):
         if self._json is _UNSET:
             body = await self.body()
             try:
-                self._json = from_json(body)
+                # SECURITY: NaN/Infinity are not JSON (RFC 8259 §6) and no response can
+                # carry them back, nor an overflowing 1e999 (issue 18 item 10).
+                value = from_json(body, allow_inf_nan=False)
             except ValueError as exc:
                 raise MalformedInputError(f"invalid JSON body: {exc}") from None
+            if (b"e" in body or b"E" in body or len(body) > 300) and not _finite(value):
+                raise MalformedInputError("invalid JSON body: a number is out of range")
+            self._json = value
         return self._json
 
     async def form(self, *, limits: FormLimits | None = None) -> FormData:
@@ -351,3 +356,18 @@ class Request(HTTPConnection):
                 # (A server sends no http.request after the last chunk.)
                 self._pending.append(message)
         return self._is_disconnected
+
+
+def _finite(value: Any) -> bool:
+    """False if a float in decoded JSON is infinite (an overflowing literal); iterative."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is float:
+            if item in (float("inf"), float("-inf")):
+                return False
+        elif type(item) is dict:
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
+    return True

@@ -49,6 +49,15 @@ class WebSocketStateError(RuntimeError):
     """A WebSocket method was called in a state where it cannot work."""
 
 
+def _spec_version(scope: Scope) -> tuple[int, ...]:
+    """The server's ASGI spec version (ASGI: "2.0" when absent)."""
+    raw = scope.get("asgi", {}).get("spec_version", "2.0")
+    try:
+        return tuple(int(part) for part in str(raw).split("."))
+    except ValueError:
+        return (2, 0)
+
+
 class WebSocket(HTTPConnection):
     """A WebSocket connection, handed to websocket endpoints."""
 
@@ -139,7 +148,18 @@ class WebSocket(HTTPConnection):
             raw = [check_header(k, v) for k, v in pairs]
         if self.client_state is WebSocketState.CONNECTING:
             await self.receive()
-        await self.send({"type": "websocket.accept", "subprotocol": subprotocol, "headers": raw})
+        message: Message = {"type": "websocket.accept", "subprotocol": subprotocol}
+        # SPEC: ASGI 2.1 added `headers` to websocket.accept; a server declaring
+        # an older spec_version gets no such key (issue 18 item 11).
+        if _spec_version(self.scope) >= (2, 1):
+            message["headers"] = raw
+        elif raw:
+            raise RuntimeError(
+                "websocket.accept headers need an ASGI server with spec_version >= 2.1; "
+                f"this server declares {self.scope.get('asgi', {}).get('spec_version', '2.0')!r}: "
+                "accept without headers or use a newer server"
+            )
+        await self.send(message)
 
     def _raise_on_disconnect(self, message: Message) -> None:
         if message["type"] == "websocket.disconnect":

@@ -122,6 +122,8 @@ class Cell:
     #: Requests per CPU-second of the server's processes: steadier than rps on a shared machine.
     per_cpu: float = 0.0
     error: str = ""
+    #: Responses wrk waited more than 2 s for (its "timeout" count), marked with `*`.
+    slow: int = 0
 
 
 def _wait_ready(child: subprocess.Popen[bytes], port: int) -> None:
@@ -176,10 +178,13 @@ def measure(server: str, scenario_name: str, *, connections: int, seconds: float
         rps, total, bad = parse_wrk(output)
         cpu = _cpu_seconds(child.pid) - cpu_before
         per_cpu = total / cpu if cpu > 0 else 0.0
-        if bad:
+        timeouts = re.search(r"timeout (\d+)", output)
+        slow = int(timeouts.group(1)) if timeouts else 0
+        if bad > slow:
             detail = re.findall(r"(?:Non-2xx[^\n]*|Socket errors[^\n]*)", output)
             return Cell(server, scenario_name, rps, per_cpu, f"{bad} bad: {'; '.join(detail)}")
-        return Cell(server, scenario_name, rps, per_cpu)
+        # wrk counts a response slower than 2 s as a timeout: reported, not an error.
+        return Cell(server, scenario_name, rps, per_cpu, slow=slow)
     except (CheckFailed, OSError, RuntimeError, ValueError, subprocess.TimeoutExpired) as exc:
         return Cell(server, scenario_name, error=f"{type(exc).__name__}: {exc}"[:120])
     finally:
@@ -194,7 +199,8 @@ def _table(cells: Sequence[Cell], servers: Sequence[str], scenarios: Sequence[st
         row = [server]
         for scenario in scenarios:
             values = [c for c in cells if c.server == server and c.scenario == scenario]
-            row.append(" / ".join(f"{c.rps:,.0f}" if not c.error else f"({c.error[:30]})" for c in values))
+            row.append(" / ".join(f"{c.rps:,.0f}{'*' if c.slow else ''}" if not c.error else f"({c.error[:30]})"
+                                  for c in values))
         for scenario in scenarios:
             values = [c for c in cells if c.server == server and c.scenario == scenario]
             row.append(" / ".join(f"{c.per_cpu:,.0f}" if not c.error else "-" for c in values))
@@ -229,10 +235,10 @@ def main(argv: Sequence[str]) -> int:
                 cell = measure(server, scenario, connections=args.connections, seconds=args.seconds,
                                server_core=args.server_core, wrk_core=args.wrk_core)
                 cells.append(cell)
-                shown = f"{cell.rps:,.0f} req/s, {cell.per_cpu:,.0f} req/CPU-s" if not cell.error else cell.error
+                shown = f"{cell.rps:,.0f} req/s, {cell.per_cpu:,.0f} req/CPU-s, {cell.slow} over 2 s" if not cell.error else cell.error
                 print(f"  round {round_no} {scenario:<6} {server:<12} {shown}", file=sys.stderr, flush=True)
     print(f"\nwrk over loopback: {args.connections} keep-alive connections, {args.seconds:g} s per cell, "
           f"server on core {args.server_core or '-'}, wrk on core {args.wrk_core or '-'}, "
-          f"{args.rounds} interleaved round(s)\n")
+          f"{args.rounds} interleaved round(s); * = some responses took over 2 s\n")
     print(_table(cells, servers, scenarios))
     return 0

@@ -13,7 +13,9 @@ Reading (once per request, FastAPI's rules):
   stays ``bytes`` and is validated as such (which yields FastAPI's 422).
 * Decoding: pydantic-core's ``from_json`` first; when it refuses the input,
   the stdlib decoder decides, so the outcome is the stdlib's (which accepts
-  BOMs and UTF-16/32). A ``json.JSONDecodeError`` is FastAPI's ``json_invalid``
+  BOMs and UTF-16/32), except for nesting: past pydantic-core's 200 levels the
+  body is a 400 (one depth limit; the stdlib's ~990 would give a 500 later,
+  when an error or response echoes the value). A ``json.JSONDecodeError`` is FastAPI's ``json_invalid``
   422 entry (``loc: ["body", <pos>]``, ``ctx.error`` = the stdlib's message);
   any other failure (bad UTF-8, too deep) is a 400.
 * Policy (a difference from FastAPI): JSON that no response could carry back
@@ -141,8 +143,13 @@ def decode_json(raw: bytes, endpoint_ctx: EndpointContext | None) -> Any:
     """
     try:
         value = from_json(raw, allow_inf_nan=False)
-    except ValueError:
-        pass
+    except ValueError as exc:
+        if "recursion limit" in str(exc):
+            # SECURITY: one depth limit (pydantic-core's 200 levels) with one clear 400;
+            # the stdlib would accept ~990 levels that no response can echo (issue 18 item 10).
+            raise MalformedInputError(
+                "There was an error parsing the body: JSON nested deeper than 200 levels"
+            ) from None
     else:
         # SECURITY: an overflowing literal (1e999) decodes to inf, which no JSON
         # response can carry; only literals with an exponent or many digits can.

@@ -283,3 +283,35 @@ async def test_denial_response_without_the_extension_closes_with_1008() -> None:
     websocket = peer.websocket()
     await websocket.send_denial_response(PlainTextResponse("no", status_code=403))
     assert peer.sent == [{"type": "websocket.close", "code": 1008, "reason": ""}]
+
+
+@pytest.mark.parametrize(
+    ("asgi", "expected"),
+    [({"version": "3.0", "spec_version": "2.0"}, None), ({"version": "3.0"}, None),
+     ({"version": "3.0", "spec_version": "2.1"}, []), ({"version": "3.0", "spec_version": "2.4"}, [])],
+)
+def test_accept_sends_headers_only_to_servers_with_spec_2_1(asgi: dict[str, str], expected: Any) -> None:
+    """Issue 18 item 11: a spec 2.0 server must not get the 2.1 `headers` key."""
+    import anyio
+
+    from ferrule.asgi_core.websocket import WebSocket as _WS
+
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def main() -> None:
+        ws = _WS({"type": "websocket", "asgi": asgi, "path": "/", "headers": []}, receive, send)
+        await ws.accept()
+        if expected is None:
+            ws2 = _WS({"type": "websocket", "asgi": asgi, "path": "/", "headers": []}, receive, send)
+            with pytest.raises(RuntimeError, match="spec_version >= 2.1"):
+                await ws2.accept(headers=[(b"x-a", b"1")])
+
+    anyio.run(main)
+    assert sent[0]["type"] == "websocket.accept"
+    assert sent[0].get("headers") == expected and ("headers" in sent[0]) == (expected is not None)
