@@ -147,9 +147,8 @@ def decode_json(raw: bytes, endpoint_ctx: EndpointContext | None) -> Any:
         if "recursion limit" in str(exc):
             # SECURITY: one depth limit (pydantic-core's 200 levels) with one clear 400;
             # the stdlib would accept ~990 levels that no response can echo (issue 18 item 10).
-            raise MalformedInputError(
-                "There was an error parsing the body: JSON nested deeper than 200 levels"
-            ) from None
+            # COMPAT(fastapi): its message for a body it cannot parse.
+            raise MalformedInputError("There was an error parsing the body") from None
     else:
         # SECURITY: an overflowing literal (1e999) decodes to inf, which no JSON
         # response can carry; only literals with an exponent or many digits can.
