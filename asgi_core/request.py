@@ -336,9 +336,15 @@ class Request(HTTPConnection):
         return self._form
 
     async def close(self) -> None:
-        """Close uploaded files of a parsed form."""
-        if self._form is not None:
-            await self._form.close()
+        """Close (delete) the uploaded files of a parsed form; nothing when none was parsed.
+
+        SECURITY: shielded, so a cancelled request (a client that left) still
+        deletes its spooled temporary files.
+        """
+        form = self._form
+        if form is not None:
+            with anyio.CancelScope(shield=True):
+                await form.close()
 
     async def is_disconnected(self) -> bool:
         """Whether the client has gone; never waits."""

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import enum
 import json
+import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any, Literal
 
 from .headers import check_header
 from .request import HTTPConnection
 from .types import Message, Receive, Scope, Send
+
+_logger = logging.getLogger(__name__)
 
 __all__ = ["WebSocket", "WebSocketDisconnect", "WebSocketState", "WebSocketStateError"]
 
@@ -150,14 +153,17 @@ class WebSocket(HTTPConnection):
             await self.receive()
         message: Message = {"type": "websocket.accept", "subprotocol": subprotocol}
         # SPEC: ASGI 2.1 added `headers` to websocket.accept; a server declaring
-        # an older spec_version gets no such key (issue 18 item 11).
+        # an older spec_version gets no such key (issue 18 item 11). The headers
+        # are dropped with a warning in the log rather than failing the
+        # handshake: the app still works under such a server (daphne), as it
+        # does under Starlette-based frameworks there.
         if _spec_version(self.scope) >= (2, 1):
             message["headers"] = raw
         elif raw:
-            raise RuntimeError(
-                "websocket.accept headers need an ASGI server with spec_version >= 2.1; "
-                f"this server declares {self.scope.get('asgi', {}).get('spec_version', '2.0')!r}: "
-                "accept without headers or use a newer server"
+            _logger.warning(
+                "websocket.accept: the server declares ASGI spec_version %r, which has no accept headers "
+                "(added in 2.1); %d header(s) not sent",
+                self.scope.get("asgi", {}).get("spec_version", "2.0"), len(raw),
             )
         await self.send(message)
 

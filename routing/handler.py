@@ -40,7 +40,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from time import perf_counter
 from typing import Any, Final, Protocol
 
-from anyio import CancelScope, CapacityLimiter
+from anyio import CapacityLimiter
 
 from ferrule.asgi_core.request import Request
 from ferrule.asgi_core.response import Response
@@ -60,7 +60,6 @@ __all__ = [
     "RouteHandler",
     "RouteProvider",
     "answer_validation_error",
-    "close_uploads",
     "locate_error",
 ]
 
@@ -88,13 +87,6 @@ class RouteProvider(Protocol):
 
     @property
     def exception_handlers(self) -> Mapping[Any, Any]: ...
-
-
-async def close_uploads(request: Request) -> None:
-    """Close (delete) the uploaded files of the request's parsed form, if it parsed one."""
-    # SECURITY: shielded, so a cancelled request still deletes its spooled temp files.
-    with CancelScope(shield=True):
-        await request.close()
 
 
 def locate_error(exc: ValidationException, scope: Scope, path: str) -> None:
@@ -158,9 +150,6 @@ class EndpointHandler:
             )
         provider = self.provider
         observer = provider.stage_observer if provider is not None else None
-        if self.plan.validator.body_is_form:  # (overrides may change the plan: asked per request)
-            # First on the stack, so closed after every teardown (FastAPI's order).
-            stack.push_async_callback(close_uploads, request)
         ctx = SolveContext(
             stack,
             observer=observer,
@@ -211,6 +200,6 @@ class EndpointHandler:
                     raise
             finally:
                 if reads_form:
-                    await close_uploads(request)
+                    await request.close()  # uploads: shielded, so a cancelled request deletes them too
 
         return lane
