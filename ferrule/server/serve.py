@@ -44,6 +44,7 @@ from .config import ServerConfig, ServerConfigError
 from .http11 import HTTP11Connection, error_response
 from .importer import import_app
 from .lifespan import Lifespan, LifespanFailure
+from .log_limit import RateLimitedLog
 from .proxy_headers import ProxyHeadersMiddleware
 from .sockets import TLSScheme, describe_listener, make_ssl_context, open_listeners
 from .state import ServerState, server_logger
@@ -199,6 +200,8 @@ async def _accept_loop(
     ssl_context: ssl.SSLContext | None,
 ) -> None:
     server = _address(listener.extra(SocketAttribute.local_address))
+    # SECURITY: a flood past the connection cap logs one line per interval, not one per connection.
+    refused_log = RateLimitedLog(server_logger)
     while True:
         try:
             stream = await listener.accept()
@@ -209,6 +212,7 @@ async def _accept_loop(
             await anyio.sleep(0.1)
             continue
         if len(state.connections) >= state.config.max_connections:
+            refused_log.log("refusing connections: max_connections=%d reached", state.config.max_connections)
             conn_tg.start_soon(_refuse, stream, state)
             continue
         if ssl_context is not None:
@@ -257,7 +261,6 @@ async def _run_connection(conn: HTTP11Connection) -> None:
 
 
 async def _refuse(stream: anyio.abc.SocketStream, state: ServerState) -> None:
-    server_logger.warning("refusing a connection: max_connections=%d reached", state.config.max_connections)
     with anyio.move_on_after(1.0):
         try:
             await stream.send(error_response(state, 503, "too many connections"))

@@ -366,6 +366,21 @@ async def test_max_connections_refuses_with_503() -> None:
         await second.aclose()
 
 
+async def test_a_flood_of_refused_connections_logs_one_line(caplog: pytest.LogCaptureFixture) -> None:
+    # Issue 18 item 9: one WARNING per refused connection was a log flood an attacker controls.
+    async with running(echo_app, max_connections=1) as srv:
+        first = await RawClient.connect(srv.port)
+        await first.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert (await first.read_response()).status == 200
+        for _ in range(20):
+            refused = await RawClient.connect(srv.port)
+            assert (await refused.read_response()).status == 503
+            await refused.aclose()
+        await first.aclose()
+    lines = [r.getMessage() for r in caplog.records if "max_connections" in r.getMessage()]
+    assert lines == ["refusing connections: max_connections=1 reached"]
+
+
 async def test_app_error_before_start_gives_500(caplog: pytest.LogCaptureFixture) -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         raise ValueError("boom")
