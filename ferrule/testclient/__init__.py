@@ -6,23 +6,23 @@ routing, so it lives beside the server (``ferrule.server``), not inside
 ``response``, ``cookies``, ``transport`` and ``websocket`` their parts.
 """
 
-from .client import ASGIProtocolError as ASGIProtocolError
+from .transport import ASGIProtocolError as ASGIProtocolError
 from .client import AsyncTestClient as AsyncTestClient
-from .client import ClientDisconnectedError as ClientDisconnectedError
-from .client import ClientRequest as ClientRequest
-from .client import ClientResponse as ClientResponse
-from .client import Cookies as Cookies
-from .client import DecodingError as DecodingError
-from .client import HTTPStatusError as HTTPStatusError
-from .client import LifespanError as LifespanError
+from .transport import ClientDisconnectedError as ClientDisconnectedError
+from .request import ClientRequest as ClientRequest
+from .response import ClientResponse as ClientResponse
+from .cookies import Cookies as Cookies
+from .response import DecodingError as DecodingError
+from .response import HTTPStatusError as HTTPStatusError
+from .transport import LifespanError as LifespanError
 from .client import RequestOptions as RequestOptions
-from .client import ResponseHeaders as ResponseHeaders
-from .client import ResponseNotRead as ResponseNotRead
-from .client import StreamConsumed as StreamConsumed
+from .response import ResponseHeaders as ResponseHeaders
+from .response import ResponseNotRead as ResponseNotRead
+from .response import StreamConsumed as StreamConsumed
 from .client import TestClient as TestClient
 from .client import TooManyRedirects as TooManyRedirects
-from .client import WebSocketDenialResponse as WebSocketDenialResponse
-from .client import WebSocketTestSession as WebSocketTestSession
+from .websocket import WebSocketDenialResponse as WebSocketDenialResponse
+from .websocket import WebSocketTestSession as WebSocketTestSession
 
 __all__ = [
     "ASGIProtocolError",

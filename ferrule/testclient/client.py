@@ -74,25 +74,7 @@ from ferrule.asgi_core.url import URL
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
-__all__ = [
-    "ASGIProtocolError",
-    "AsyncTestClient",
-    "ClientDisconnectedError",
-    "ClientRequest",
-    "ClientResponse",
-    "Cookies",
-    "DecodingError",
-    "HTTPStatusError",
-    "LifespanError",
-    "RequestOptions",
-    "ResponseHeaders",
-    "ResponseNotRead",
-    "StreamConsumed",
-    "TestClient",
-    "TooManyRedirects",
-    "WebSocketDenialResponse",
-    "WebSocketTestSession",
-]
+__all__ = ["AsyncTestClient", "RequestOptions", "TestClient", "TooManyRedirects"]
 
 MAX_REDIRECTS = 20
 # After an early close, how long the app gets to notice http.disconnect before it is cancelled.
