@@ -83,7 +83,7 @@ class GroupValidator:
             self.validate: Callable[[Any], Any] = functools.partial(
                 fields_validator.validate_python, from_attributes=True
             )
-        else:  # pragma: no cover - only if pydantic changes its model schema shape
+        else:  # a pydantic that shapes model schemas otherwise; tests/validation/test_schema_fallback.py
             model_validate = model.__pydantic_validator__.validate_python
 
             def run(data: Any) -> tuple[dict[str, Any], None, None]:
