@@ -2,8 +2,9 @@
 
 A tool built on the request layer: it speaks ASGI to any app and never imports
 routing, so it lives beside the server (``ferrule.server``), not inside
-``asgi_core``. ``client`` holds TestClient/AsyncTestClient; ``request``,
-``response``, ``cookies``, ``transport`` and ``websocket`` their parts.
+``asgi_core``. ``client`` holds TestClient/AsyncTestClient, ``session`` what
+they share; ``request``, ``response``, ``cookies``, ``transport`` and
+``websocket`` their parts.
 """
 
 from .transport import ASGIProtocolError as ASGIProtocolError
@@ -15,12 +16,12 @@ from .cookies import Cookies as Cookies
 from .response import DecodingError as DecodingError
 from .response import HTTPStatusError as HTTPStatusError
 from .transport import LifespanError as LifespanError
-from .client import RequestOptions as RequestOptions
+from .session import RequestOptions as RequestOptions
 from .response import ResponseHeaders as ResponseHeaders
 from .response import ResponseNotRead as ResponseNotRead
 from .response import StreamConsumed as StreamConsumed
 from .client import TestClient as TestClient
-from .client import TooManyRedirects as TooManyRedirects
+from .session import TooManyRedirects as TooManyRedirects
 from .websocket import WebSocketDenialResponse as WebSocketDenialResponse
 from .websocket import WebSocketTestSession as WebSocketTestSession
 

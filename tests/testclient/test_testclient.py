@@ -942,7 +942,7 @@ def test_sync_stream_refuses_async_readers() -> None:
 
 
 def test_app_ignoring_disconnect_is_cancelled_after_the_grace_period(monkeypatch: pytest.MonkeyPatch) -> None:
-    import ferrule.testclient.client as testclient_module
+    import ferrule.testclient.session as testclient_module
 
     monkeypatch.setattr(testclient_module, "DISCONNECT_GRACE_SECONDS", 0.05)
     seen: list[str] = []

@@ -413,7 +413,7 @@ def test_exponent_prefilter_matches_a_regex(raw: bytes) -> None:
     """The overflow prefilter finds exactly the digit-then-e/E pairs a regex would."""
     import re
 
-    from ferrule.validation.body import _has_exponent
+    from ferrule.validation.json_body import _has_exponent
 
     assert _has_exponent(raw) == (re.search(rb"[0-9][eE]", raw) is not None)
 
