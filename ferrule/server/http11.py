@@ -2,7 +2,8 @@
 
 Theory of operation:
 1. One task per connection. Bytes come from a `Wire` (asyncio transport
-   callbacks, or an anyio stream with one reader task) into `pending`. The
+   callbacks, or an anyio stream with one reader task; `accept.py` makes
+   it) into `pending`. The
    request loop finds a complete head there, checks it strictly (rule 3),
    parses it with a fresh h11 connection, runs the app, then goes on with the
    bytes after the request: pipelined requests are answered in order.
@@ -42,7 +43,7 @@ import re
 import time
 from typing import Final
 
-import anyio.abc
+import anyio
 import h11
 
 from .accesslog import escape, log_access
@@ -53,12 +54,10 @@ from .http_scope import build_scope
 from .state import ClientDisconnected, ConnectionHandle, ServerState, server_logger
 from .websocket_conn import serve_websocket
 from .websocket_handshake import is_websocket_upgrade
-from .wire import open_wire
+from .wire import Wire
 
 __all__ = ["HTTP11Connection", "encode_response", "error_response"]
 
-#: Bytes the wire may buffer ahead of the request loop (pipelined data, body bytes).
-_BUFFER_BUDGET: Final = 256 * 1024
 #: Bytes read (and dropped) after an error response before closing, so the
 #: client sees the response rather than a reset.
 _LINGER_BYTES: Final = 64 * 1024
@@ -86,12 +85,12 @@ class HTTP11Connection:
 
     def __init__(
         self,
-        stream: anyio.abc.ByteStream,
+        wire: Wire,
         state: ServerState,
         client: tuple[str, int] | None,
         server: tuple[str, int | None] | None,
     ) -> None:
-        self.wire = open_wire(stream, _BUFFER_BUDGET)
+        self.wire = wire
         #: The byte stream the connection owns (closed by the server; used by WebSockets).
         self.stream = self.wire
         self.state = state

@@ -4,9 +4,9 @@ Order of a server's life:
 1. lifespan startup (a failure raises `LifespanFailure`; nothing is bound);
 2. bind and listen (TCP, `uds`, an inherited `fd` or a supervisor's socket,
    see `sockets.py`), report the bound address through `task_status`;
-3. accept: each connection is one `HTTP11Connection` task (after its TLS
-   handshake, with TLS on); past `max_connections` a connection gets 503 and
-   is closed;
+3. accept (`accept.py`): each connection is one `HTTP11Connection` task
+   (after its TLS handshake, with TLS on); past `max_connections` a
+   connection gets 503 and is closed;
 4. on the shutdown trigger (SIGINT/SIGTERM by default, or `max_requests`
    served): stop accepting, let connections finish their request within
    `shutdown_timeout`, cancel the rest;
@@ -32,19 +32,15 @@ from typing import Any, Final
 
 import anyio
 import anyio.abc
-from anyio.abc import SocketAttribute
-
-from anyio.streams.tls import TLSStream
 
 from ferrule.asgi_core.types import ASGIApp, Receive, Scope, Send
 
+from .accept import Acceptor, connection_tasks
 from .accesslog import AccessJSONFormatter
 from .body_limit import BodySizeLimit
 from .config import ServerConfig, ServerConfigError
-from .http11 import HTTP11Connection, error_response
 from .importer import import_app
 from .lifespan import Lifespan, LifespanFailure
-from .log_limit import RateLimitedLog
 from .proxy_headers import ProxyHeadersMiddleware
 from .sockets import TLSScheme, describe_listener, make_ssl_context, open_listeners
 from .state import ServerState, server_logger
@@ -57,12 +53,6 @@ STARTUP_FAILURE_EXIT_CODE: Final = 3
 RUN_OPTIONS: Final = frozenset(
     {"reload", "reload_dirs", "reload_interval", "factory", "app_dir", "workers", "ready_fd"}
 )
-
-
-def _address(raw: Any) -> tuple[str, int] | None:
-    if isinstance(raw, tuple) and len(raw) >= 2:
-        return str(raw[0]), int(raw[1])
-    return None
 
 
 async def serve(
@@ -138,28 +128,34 @@ async def _serve_in(
         limit = config.max_requests + random.randint(0, config.max_requests_jitter)
         budget = state.app = _RequestBudget(state.app, limit, stop)
     async with anyio.create_task_group() as conn_tg:
+        tasks = connection_tasks(conn_tg)
         try:
-            with anyio.CancelScope() as accept_scope:
-                async with anyio.create_task_group() as accept_tg:
-                    for listener in listeners:
-                        accept_tg.start_soon(_accept_loop, listener, conn_tg, state, ssl_context)
-                    await stop.wait()
-                    accept_scope.cancel()
+            acceptor = Acceptor(state, tasks, ssl_context)
+            try:
+                with anyio.CancelScope() as accept_scope:
+                    async with anyio.create_task_group() as accept_tg:
+                        for listener in listeners:
+                            await acceptor.start(listener, accept_tg)
+                        await stop.wait()
+                        accept_scope.cancel()
+            finally:
+                acceptor.close()
+                for listener in listeners:
+                    await listener.aclose()
+                if config.max_requests is not None:
+                    budget.accepting_stopped.set()
+            server_logger.info("shutting down: finishing %d open connection(s)", len(state.connections))
+            state.begin_shutdown()
+            with anyio.move_on_after(config.shutdown_timeout) as drain_scope:
+                async with anyio.create_task_group() as wait_tg:
+                    wait_tg.start_soon(_cancel_on, force, wait_tg.cancel_scope)
+                    await state.wait_drained()
+                    wait_tg.cancel_scope.cancel()
+            if drain_scope.cancelled_caught or state.connections:
+                server_logger.warning("cancelling %d connection(s) still open", len(state.connections))
         finally:
-            for listener in listeners:
-                await listener.aclose()
-            if config.max_requests is not None:
-                budget.accepting_stopped.set()
-        server_logger.info("shutting down: finishing %d open connection(s)", len(state.connections))
-        state.begin_shutdown()
-        with anyio.move_on_after(config.shutdown_timeout) as drain_scope:
-            async with anyio.create_task_group() as wait_tg:
-                wait_tg.start_soon(_cancel_on, force, wait_tg.cancel_scope)
-                await state.wait_drained()
-                wait_tg.cancel_scope.cancel()
-        if drain_scope.cancelled_caught or state.connections:
-            server_logger.warning("cancelling %d connection(s) still open", len(state.connections))
-        conn_tg.cancel_scope.cancel()
+            with anyio.CancelScope(shield=True):
+                await tasks.cancel_all()
     await lifespan.shutdown()
     server_logger.info("server stopped")
 
@@ -191,82 +187,6 @@ class _RequestBudget:
                 self.stop.set()
                 await self.accepting_stopped.wait()
         await self.app(scope, receive, send)
-
-
-async def _accept_loop(
-    listener: anyio.abc.SocketListener,
-    conn_tg: anyio.abc.TaskGroup,
-    state: ServerState,
-    ssl_context: ssl.SSLContext | None,
-) -> None:
-    server = _address(listener.extra(SocketAttribute.local_address))
-    # SECURITY: a flood past the connection cap logs one line per interval, not one per connection.
-    refused_log = RateLimitedLog(server_logger)
-    while True:
-        try:
-            stream = await listener.accept()
-        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
-            return
-        except OSError as exc:  # e.g. EMFILE: back off instead of spinning
-            server_logger.error("accept() failed: %s", exc)
-            await anyio.sleep(0.1)
-            continue
-        if len(state.connections) >= state.config.max_connections:
-            refused_log.log("refusing connections: max_connections=%d reached", state.config.max_connections)
-            conn_tg.start_soon(_refuse, stream, state)
-            continue
-        if ssl_context is not None:
-            conn_tg.start_soon(_run_tls_connection, stream, state, server, ssl_context)
-            continue
-        client = _address(stream.extra(SocketAttribute.remote_address, None))
-        conn = HTTP11Connection(stream, state, client, server)
-        state.add_connection(conn)  # counted now, not when the task first runs
-        conn_tg.start_soon(_run_connection, conn)
-        # Hold no reference to the last connection: it must be freed when it closes.
-        del conn, stream
-
-
-async def _run_tls_connection(
-    stream: anyio.abc.SocketStream,
-    state: ServerState,
-    server: tuple[str, int] | None,
-    ssl_context: ssl.SSLContext,
-) -> None:
-    client = _address(stream.extra(SocketAttribute.remote_address, None))
-    tls: TLSStream | None = None
-    with anyio.move_on_after(state.config.header_timeout):
-        try:
-            tls = await TLSStream.wrap(stream, server_side=True, ssl_context=ssl_context, standard_compatible=False)
-        except (OSError, ssl.SSLError, anyio.BrokenResourceError, anyio.EndOfStream) as exc:
-            server_logger.debug("TLS handshake with %s failed: %s", client, exc)
-    if tls is None:
-        with anyio.CancelScope(shield=True):
-            await stream.aclose()
-        return
-    conn = HTTP11Connection(tls, state, client, server)
-    state.add_connection(conn)
-    await _run_connection(conn)
-
-
-async def _run_connection(conn: HTTP11Connection) -> None:
-    try:
-        await conn.run()
-    finally:
-        # run() may be cancelled before its first line executes (shutdown right
-        # after accept): make sure the socket and the count are released.
-        state = conn.state
-        state.remove_connection(conn)
-        with anyio.CancelScope(shield=True):
-            await conn.stream.aclose()
-
-
-async def _refuse(stream: anyio.abc.SocketStream, state: ServerState) -> None:
-    with anyio.move_on_after(1.0):
-        try:
-            await stream.send(error_response(state, 503, "too many connections"))
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-            pass
-    await stream.aclose()
 
 
 async def _watch_signals(stop: anyio.Event, force: anyio.Event) -> None:
