@@ -51,7 +51,7 @@ __all__ = ["serve", "run", "RUN_OPTIONS", "STARTUP_FAILURE_EXIT_CODE"]
 STARTUP_FAILURE_EXIT_CODE: Final = 3
 #: Options of `run()` besides the ServerConfig fields.
 RUN_OPTIONS: Final = frozenset(
-    {"reload", "reload_dirs", "reload_interval", "factory", "app_dir", "workers", "ready_fd"}
+    {"reload", "reload_dirs", "reload_interval", "factory", "app_dir", "workers", "ready_fd", "lifeline_fd"}
 )
 
 
@@ -214,7 +214,7 @@ class _ReportReady(anyio.abc.TaskStatus[tuple[str, int]]):
         try:
             os.write(self.fd, f"{os.getpid()}\n".encode("ascii"))
         except OSError:
-            pass  # the supervisor is gone; keep serving until signalled
+            pass  # the supervisor is gone; the lifeline watcher stops this worker
 
 
 async def _serve_and_report(app: ASGIApp, config: ServerConfig, ready_fd: int) -> None:
@@ -309,6 +309,10 @@ def run(app: ASGIApp | str, **options: Any) -> None:
         app = import_app(app, factory=bool(options.get("factory")), app_dir=options.get("app_dir"))
     configure_logging(config.log_level, config.access_log_format)
     ready_fd = options.get("ready_fd")
+    if options.get("lifeline_fd") is not None:  # a worker of `--workers N`
+        from .supervisor import watch_lifeline
+
+        watch_lifeline(int(options["lifeline_fd"]))
     try:
         if ready_fd is None:
             anyio.run(serve, app, config, backend_options=loop_options())

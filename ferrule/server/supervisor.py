@@ -18,6 +18,11 @@ Rules:
    it is ready, one old worker is sent SIGTERM: capacity never drops.
 4. Workers run in their own process group, so a terminal's CTRL+C reaches only
    the supervisor, which then stops them once (not twice, which would force them).
+5. A worker whose supervisor is gone (killed with SIGKILL, or crashed) stops as
+   if sent SIGTERM: each worker holds the read end of a "lifeline" pipe whose
+   only write end is the supervisor's, so the read returns end-of-file the
+   moment the supervisor's process ends, however it ends. No worker is left
+   serving (and holding the port) with nobody to stop it.
 The loop waits on a wakeup pipe for signals and on the ready pipe, with no
 busy polling (a 1 s select timeout only bounds how late a death is noticed
 if SIGCHLD were lost).
@@ -32,6 +37,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from types import FrameType
 from typing import Any, Final
@@ -40,7 +46,7 @@ from .config import ServerConfig
 from .sockets import bind_socket
 from .state import server_logger
 
-__all__ = ["Supervisor", "worker_command"]
+__all__ = ["Supervisor", "watch_lifeline", "worker_command"]
 
 STARTUP_FAILURE: Final = 3
 _MAX_EARLY_DEATHS: Final = 5
@@ -48,13 +54,40 @@ _KILL_MARGIN: Final = 5.0
 _SIGNALS: Final = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD)
 
 
-def worker_command(import_string: str, options: dict[str, Any], fd: int, ready_fd: int) -> list[str]:
+def worker_command(
+    import_string: str, options: dict[str, Any], fd: int, ready_fd: int, lifeline_fd: int
+) -> list[str]:
     """The command line of one worker: the same options on the shared socket, without workers."""
     skip = {"workers", "reload", "reload_dirs", "reload_interval", "host", "port", "uds"}
     child = {k: v for k, v in options.items() if k not in skip}
     child["fd"] = fd
     child["ready_fd"] = ready_fd
+    child["lifeline_fd"] = lifeline_fd
     return [sys.executable, "-m", "ferrule.server", json.dumps({"app": import_string, "options": child})]
+
+
+def watch_lifeline(fd: int) -> threading.Thread:
+    """In a worker: send this process SIGTERM (a graceful stop) once the supervisor is gone.
+
+    The read blocks until the pipe's write end, held only by the supervisor,
+    is closed; a daemon thread, so it never delays the worker's own exit.
+    """
+
+    def watch() -> None:
+        while True:
+            try:
+                if not os.read(fd, 1):
+                    break
+            except InterruptedError:  # pragma: no cover - PEP 475 retries reads itself
+                continue
+            except OSError:
+                break
+        server_logger.warning("worker %d: the supervisor is gone, stopping", os.getpid())
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    thread = threading.Thread(target=watch, name="ferrule-lifeline", daemon=True)
+    thread.start()
+    return thread
 
 
 class Supervisor:
@@ -78,6 +111,9 @@ class Supervisor:
 
     # -- processes -------------------------------------------------------------
 
+    lifeline: int = -1
+    """The read end of the lifeline pipe, passed to every worker (rule 5)."""
+
     def _spawn(self, fd: int, ready_w: int) -> int:
         extra: dict[str, Any] = {}
         if sys.version_info >= (3, 11):
@@ -85,7 +121,9 @@ class Supervisor:
         else:  # pragma: no cover - exercised on 3.10 only
             extra["preexec_fn"] = os.setpgrp
         proc = subprocess.Popen(
-            worker_command(self.import_string, self.options, fd, ready_w), pass_fds=(fd, ready_w), **extra
+            worker_command(self.import_string, self.options, fd, ready_w, self.lifeline),
+            pass_fds=(fd, ready_w, self.lifeline),
+            **extra,
         )
         self.workers[proc.pid] = proc
         server_logger.info("started worker %d", proc.pid)
@@ -180,6 +218,8 @@ class Supervisor:
             where = f"{self.config.host}:{sock.getsockname()[1]}"
         ready_r, ready_w = os.pipe()
         os.set_blocking(ready_r, False)
+        # Rule 5: os.pipe() is not inheritable, so the write end stays in this process alone.
+        self.lifeline, lifeline_w = os.pipe()
         wake_r, wake_w = socket.socketpair()
         wake_r.setblocking(False)
         wake_w.setblocking(False)
@@ -211,7 +251,7 @@ class Supervisor:
             signal.set_wakeup_fd(old_wakeup)
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
-            for fd in (ready_r, ready_w):
+            for fd in (ready_r, ready_w, self.lifeline, lifeline_w):
                 os.close(fd)
             wake_r.close()
             wake_w.close()

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import textwrap
+import select
 import threading
 from pathlib import Path
 
@@ -171,3 +172,42 @@ def test_workers_need_an_import_string() -> None:
         run(app, workers=2)  # type: ignore[arg-type]
     with pytest.raises(ServerConfigError, match="workers=0 must be a positive integer"):
         run("x:app", workers=0)
+
+
+def test_workers_stop_when_the_supervisor_is_killed(app_dir: Path) -> None:
+    # SIGKILL gives the supervisor no chance to stop its workers; each one notices its
+    # lifeline pipe close and stops by itself, so nothing keeps serving on the port.
+    server = start(app_dir)
+    try:
+        port = server.port()
+        server.wait_for(r"listening on http://127\.0\.0\.1:")  # both ready
+        workers = {int(line.split()[-1]) for line in server.seen if "started worker" in line}
+        assert len(workers) == 2
+        pid_of(port)  # serving
+        server.proc.send_signal(signal.SIGKILL)
+        for _ in workers:
+            server.wait_for(r"the supervisor is gone, stopping")
+        for pid in workers:
+            wait_until_gone(pid)
+        with pytest.raises(OSError):
+            pid_of(port)
+    finally:
+        for pid in workers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        server.stop()
+
+
+def wait_until_gone(pid: int, timeout: float = 20.0) -> None:
+    """Wait for a process that is not our child (the dead supervisor's) to end."""
+    try:
+        fd = os.pidfd_open(pid)  # readable once the process has ended (a zombie counts)
+    except ProcessLookupError:
+        return
+    try:
+        readable, _, _ = select.select([fd], [], [], timeout)
+        assert readable, f"worker {pid} still runs {timeout} s after its supervisor died"
+    finally:
+        os.close(fd)
