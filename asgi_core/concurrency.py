@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import ParamSpec, TypeVar
 
 import anyio.to_thread
-from anyio import CapacityLimiter
 
 __all__ = ["iterate_in_threadpool", "run_in_threadpool"]
 
@@ -22,13 +21,6 @@ async def run_in_threadpool(
     if kwargs:
         return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
     return await anyio.to_thread.run_sync(func, *args)
-
-
-async def run_sync_limited(
-    func: Callable[..., T], limiter: CapacityLimiter | None, *args: object
-) -> T:
-    """Like ``run_in_threadpool`` but with an explicit capacity limiter."""
-    return await anyio.to_thread.run_sync(func, *args, limiter=limiter)
 
 
 class _StopIterationSentinel(Exception):

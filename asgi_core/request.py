@@ -77,10 +77,12 @@ class HTTPConnection(Mapping[str, Any]):
 
     @property
     def app(self) -> Any:
+        """The application serving the request (``scope["app"]``)."""
         return self.scope.get("app")
 
     @property
     def url(self) -> URL:
+        """The full URL the client asked for: scheme, host, ``root_path``, path and query."""
         if self._url is None:
             self._url = URL(scope=self.scope)
         return self._url
@@ -99,23 +101,27 @@ class HTTPConnection(Mapping[str, Any]):
 
     @property
     def headers(self) -> Headers:
+        """The request headers: case-insensitive, read-only, ``getlist`` for repeated ones."""
         if self._headers is None:
             self._headers = Headers(scope=self.scope)
         return self._headers
 
     @property
     def query_params(self) -> QueryParams:
+        """The query string's parameters: ``request.query_params["q"]``, ``getlist`` for repeated ones."""
         if self._query_params is None:
             self._query_params = QueryParams(self.scope.get("query_string", b""))
         return self._query_params
 
     @property
     def path_params(self) -> dict[str, Any]:
+        """The values the route's path template matched, converted (``{id:int}`` gives an int)."""
         params: dict[str, Any] = self.scope.get("path_params", {})
         return params
 
     @property
     def cookies(self) -> dict[str, str]:
+        """The request's cookies by name, parsed from the ``Cookie`` header."""
         if self._cookies is None:
             from .cookies import parse_cookie_header
 
@@ -125,6 +131,7 @@ class HTTPConnection(Mapping[str, Any]):
 
     @property
     def client(self) -> Address | None:
+        """The client's ``(host, port)`` as the server saw it; ``None`` when the server gives none."""
         client = self.scope.get("client")
         if client is None:
             return None
@@ -198,11 +205,13 @@ class Request(HTTPConnection):
 
     @property
     def method(self) -> str:
+        """The HTTP method, upper case."""
         method: str = self.scope["method"]
         return method
 
     @property
     def receive(self) -> Receive:
+        """The ASGI ``receive`` callable of the connection."""
         return self._receive
 
     def _check_declared_length(self) -> None:

@@ -136,6 +136,8 @@ class Response:
         )
 
     def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        """Set ``raw_headers`` from ``headers``, adding ``content-length`` and ``content-type``
+        when they are missing (a subclass that sets ``body`` itself calls it after)."""
         raw: list[tuple[bytes, bytes]] = []
         has_length = has_type = False
         if headers:

@@ -17,8 +17,8 @@ from __future__ import annotations
 import enum
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import Any, Literal
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from typing import Any, Literal, TypeVar
 
 from .headers import check_header
 from .request import HTTPConnection
@@ -27,6 +27,8 @@ from .types import Message, Receive, Scope, Send
 _logger = logging.getLogger(__name__)
 
 __all__ = ["WebSocket", "WebSocketDisconnect", "WebSocketState", "WebSocketStateError"]
+
+T = TypeVar("T")
 
 
 class WebSocketState(enum.Enum):
@@ -178,30 +180,38 @@ class WebSocket(HTTPConnection):
                 "call accept() first"
             )
 
-    async def receive_text(self) -> str:
+    async def _receive_message(self) -> Message:
+        """The next ``websocket.receive`` message of an accepted connection."""
         self._check_accepted()
         message = await self.receive()
         self._raise_on_disconnect(message)
-        text = message.get("text")
+        return message
+
+    async def receive_text(self) -> str:
+        """The next message, which must be a text one.
+
+        Raises:
+            WebSocketDisconnect: the client went away.
+            WebSocketStateError: it was a binary message, or the connection is not accepted.
+        """
+        text = (await self._receive_message()).get("text")
         if text is None:
             raise WebSocketStateError("expected a text message, got a binary one; use receive_bytes()")
         return str(text)
 
     async def receive_bytes(self) -> bytes:
-        self._check_accepted()
-        message = await self.receive()
-        self._raise_on_disconnect(message)
-        data = message.get("bytes")
+        """The next message, which must be a binary one (raises like ``receive_text``)."""
+        data = (await self._receive_message()).get("bytes")
         if data is None:
             raise WebSocketStateError("expected a binary message, got a text one; use receive_text()")
         return bytes(data)
 
     async def receive_json(self, mode: Literal["text", "binary"] = "text") -> Any:
+        """The next message decoded as JSON: its text (``mode="text"``, a binary
+        message is read as UTF-8) or its bytes as UTF-8 (``mode="binary"``)."""
         if mode not in ("text", "binary"):
             raise ValueError('mode must be "text" or "binary"')
-        self._check_accepted()
-        message = await self.receive()
-        self._raise_on_disconnect(message)
+        message = await self._receive_message()
         if mode == "text":
             payload = message.get("text")
             if payload is None:
@@ -210,34 +220,28 @@ class WebSocket(HTTPConnection):
             payload = (message.get("bytes") or b"").decode("utf-8")
         return json.loads(payload)
 
-    async def iter_text(self) -> AsyncIterator[str]:
-        try:
-            while True:
-                yield await self.receive_text()
-        except WebSocketDisconnect:
-            pass
+    def iter_text(self) -> AsyncIterator[str]:
+        """``async for text in websocket.iter_text()``: text messages until the client disconnects."""
+        return _until_disconnect(self.receive_text)
 
-    async def iter_bytes(self) -> AsyncIterator[bytes]:
-        try:
-            while True:
-                yield await self.receive_bytes()
-        except WebSocketDisconnect:
-            pass
+    def iter_bytes(self) -> AsyncIterator[bytes]:
+        """``async for data in websocket.iter_bytes()``: binary messages until the client disconnects."""
+        return _until_disconnect(self.receive_bytes)
 
-    async def iter_json(self) -> AsyncIterator[Any]:
-        try:
-            while True:
-                yield await self.receive_json()
-        except WebSocketDisconnect:
-            pass
+    def iter_json(self) -> AsyncIterator[Any]:
+        """``async for value in websocket.iter_json()``: JSON text messages until the client disconnects."""
+        return _until_disconnect(self.receive_json)
 
     async def send_text(self, data: str) -> None:
+        """Send a text message."""
         await self.send({"type": "websocket.send", "text": data})
 
     async def send_bytes(self, data: bytes) -> None:
+        """Send a binary message."""
         await self.send({"type": "websocket.send", "bytes": data})
 
     async def send_json(self, data: Any, mode: Literal["text", "binary"] = "text") -> None:
+        """Send ``data`` as compact JSON, in a text message or (``mode="binary"``) as UTF-8 bytes."""
         if mode not in ("text", "binary"):
             raise ValueError('mode must be "text" or "binary"')
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
@@ -266,3 +270,12 @@ class WebSocket(HTTPConnection):
         if kind.startswith("http."):
             message = {**message, "type": "websocket." + kind}
         await self.send(message)
+
+
+async def _until_disconnect(receive_one: Callable[[], Awaitable[T]]) -> AsyncIterator[T]:
+    """Yield what ``receive_one`` returns until the client disconnects."""
+    try:
+        while True:
+            yield await receive_one()
+    except WebSocketDisconnect:
+        pass

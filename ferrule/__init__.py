@@ -38,68 +38,48 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
+# The one list of the package's names: name -> (module, attribute); an empty
+# attribute means the module itself. `__all__` and `__getattr__` are derived
+# from it; the TYPE_CHECKING imports above are what type checkers read, and
+# tests/test_public_api.py fails when they and this list differ.
 _LAZY: dict[str, tuple[str, str]] = {
-    "BackgroundTasks": ("ferrule.asgi_core.background", "BackgroundTasks"),
-    "HTTPException": ("ferrule.asgi_core.exceptions", "HTTPException"),
-    "WebSocketException": ("ferrule.asgi_core.exceptions", "WebSocketException"),
-    "UploadFile": ("ferrule.validation.uploads", "UploadFile"),
-    "HTTPConnection": ("ferrule.asgi_core.request", "HTTPConnection"),
-    "Request": ("ferrule.asgi_core.request", "Request"),
-    "Response": ("ferrule.asgi_core.response", "Response"),
-    "WebSocket": ("ferrule.asgi_core.websocket", "WebSocket"),
-    "WebSocketDisconnect": ("ferrule.asgi_core.websocket", "WebSocketDisconnect"),
-    "Depends": ("ferrule.di", "Depends"),
-    "Security": ("ferrule.di", "Security"),
     "APIRouter": ("ferrule.routing", "APIRouter"),
+    "App": ("ferrule.applications", "App"),
+    "BackgroundTasks": ("ferrule.asgi_core.background", "BackgroundTasks"),
     "Body": ("ferrule.validation.param_functions", "Body"),
     "Cookie": ("ferrule.validation.param_functions", "Cookie"),
+    "Depends": ("ferrule.di", "Depends"),
+    "FastAPI": ("ferrule.applications", "FastAPI"),
     "File": ("ferrule.validation.param_functions", "File"),
     "Form": ("ferrule.validation.param_functions", "Form"),
+    "HTTPConnection": ("ferrule.asgi_core.request", "HTTPConnection"),
+    "HTTPException": ("ferrule.asgi_core.exceptions", "HTTPException"),
     "Header": ("ferrule.validation.param_functions", "Header"),
     "Path": ("ferrule.validation.param_functions", "Path"),
     "Query": ("ferrule.validation.param_functions", "Query"),
-    "App": ("ferrule.applications", "App"),
-    "FastAPI": ("ferrule.applications", "FastAPI"),
+    "Request": ("ferrule.asgi_core.request", "Request"),
+    "Response": ("ferrule.asgi_core.response", "Response"),
+    "Security": ("ferrule.di", "Security"),
+    "UploadFile": ("ferrule.validation.uploads", "UploadFile"),
+    "WebSocket": ("ferrule.asgi_core.websocket", "WebSocket"),
+    "WebSocketDisconnect": ("ferrule.asgi_core.websocket", "WebSocketDisconnect"),
+    "WebSocketException": ("ferrule.asgi_core.exceptions", "WebSocketException"),
+    "status": ("ferrule.asgi_core.status", ""),
 }
+
+__all__ = list(_LAZY)
 
 
 def __getattr__(name: str) -> Any:
-    if name == "status":
-        value: Any = importlib.import_module("ferrule.asgi_core.status")
-    else:
-        try:
-            module_name, attr = _LAZY[name]
-        except KeyError:
-            raise AttributeError(f"module 'ferrule' has no attribute {name!r}") from None
-        value = getattr(importlib.import_module(module_name), attr)
+    try:
+        module_name, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'ferrule' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    value = getattr(module, attr) if attr else module
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
     return sorted(__all__)
-
-__all__ = [
-    "APIRouter",
-    "App",
-    "BackgroundTasks",
-    "Body",
-    "Cookie",
-    "Depends",
-    "FastAPI",
-    "File",
-    "Form",
-    "HTTPConnection",
-    "HTTPException",
-    "Header",
-    "Path",
-    "Query",
-    "Request",
-    "Response",
-    "Security",
-    "UploadFile",
-    "WebSocket",
-    "WebSocketDisconnect",
-    "WebSocketException",
-    "status",
-]

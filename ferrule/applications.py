@@ -4,7 +4,7 @@ The ASGI stack, built on the first call (``add_middleware`` after that is an
 error)::
 
     ServerErrorMiddleware   500 for anything unhandled (traceback page in debug)
-      user middleware       in the order added: the first added is outermost
+      user middleware       add_middleware()'s, the last added outermost, then middleware=[...]
         ExceptionMiddleware HTTPException, validation errors, your handlers
           APIRouter         radix-tree dispatch to the routes
 
@@ -57,27 +57,70 @@ F = TypeVar("F", bound=Callable[..., Any])
 class App:
     """A ferrule application: FastAPI's constructor and methods.
 
-    Args (FastAPI's, where they apply): debug, routes, title, summary,
-    description, version, openapi_url, openapi_tags, servers, dependencies,
-    default_response_class, redirect_slashes, docs_url, redoc_url,
-    swagger_ui_oauth2_redirect_url, swagger_ui_init_oauth, middleware,
-    exception_handlers, on_startup, on_shutdown, lifespan, terms_of_service,
-    contact, license_info, root_path, root_path_in_servers, responses,
-    callbacks, webhooks, deprecated, include_in_schema, swagger_ui_parameters,
-    generate_unique_id_function, separate_input_output_schemas,
-    openapi_external_docs.
+    An ASGI app; the routes live on its ``APIRouter`` (``app.router``), which
+    every route method here delegates to.
 
-    ferrule's own: ``strict_content_type`` (default True), ``max_body_size``
-    (16 MiB; ``None`` for no limit), ``sse_ping_interval`` (15 s),
-    ``body_timeout`` / ``response_timeout`` (seconds, 408 / 503; ``None``, the
-    default, for no limit; see ``ferrule.routing.timeouts``),
-    ``stage_observer`` (per-stage timing hook: ``on_stage(route, stage, seconds)``),
-    ``max_worker_threads`` (limit for sync endpoints and dependencies; default anyio's 40),
-    ``openapi_nullable_as_30``
-    (emit OpenAPI 3.0-style ``nullable`` for old code generators),
-    ``route_conflicts`` (``"error"``, the default: two routes that match the same
-    paths and methods are a startup error; ``"warn"``: logged, and the route
-    registered first wins, as in FastAPI).
+    Args:
+        debug: a 500 answers with the traceback page instead of a plain text.
+        routes: routes to start with (prefer the decorators and ``include_router``).
+        title: OpenAPI ``info.title``.
+        summary: OpenAPI ``info.summary``.
+        description: OpenAPI ``info.description`` (Markdown).
+        version: OpenAPI ``info.version``: your API's version.
+        openapi_url: where the OpenAPI document is served; ``None`` serves no
+            document and no docs pages.
+        openapi_tags: metadata of the tags (``name``, ``description``, ``externalDocs``).
+        servers: OpenAPI ``servers`` (``url``, ``description``).
+        dependencies: run before every route's own dependencies; values discarded.
+        default_response_class: the response class of routes that name none.
+        redirect_slashes: answer ``/x/`` with a redirect to ``/x`` (and back)
+            when only the other one is routed.
+        docs_url: where Swagger UI is served; ``None`` disables it.
+        redoc_url: where ReDoc is served; ``None`` disables it.
+        swagger_ui_oauth2_redirect_url: the OAuth2 redirect page Swagger UI uses.
+        swagger_ui_init_oauth: settings passed to Swagger UI's ``initOAuth``.
+        middleware: ``Middleware(cls, ...)`` entries, the first one outermost.
+        exception_handlers: exception class or status code -> handler
+            ``(request, exc) -> Response`` (see ``exception_handler``).
+        on_startup: legacy startup handlers (prefer ``lifespan``).
+        on_shutdown: legacy shutdown handlers (prefer ``lifespan``).
+        lifespan: ``lifespan(app)``, an async context manager: code before its
+            ``yield`` runs at startup, after it at shutdown; a yielded mapping
+            becomes ``request.state``.
+        terms_of_service: OpenAPI ``info.termsOfService`` (a URL).
+        contact: OpenAPI ``info.contact`` (``name``, ``url``, ``email``).
+        license_info: OpenAPI ``info.license`` (``name``, ``identifier`` or ``url``).
+        openapi_prefix: the old name of ``root_path``.
+        root_path: deprecated (warns): set the root path on the server instead.
+        root_path_in_servers: add the request's ``root_path`` to OpenAPI ``servers``.
+        responses: extra OpenAPI responses for every route.
+        callbacks: OpenAPI callbacks added to every route.
+        webhooks: an ``APIRouter`` whose routes are documented as OpenAPI webhooks.
+        deprecated: mark every route deprecated in OpenAPI.
+        include_in_schema: ``False`` leaves every route out of OpenAPI.
+        swagger_ui_parameters: Swagger UI configuration (``{"syntaxHighlight": False}``).
+        generate_unique_id_function: computes each route's operation id.
+        separate_input_output_schemas: a model whose input and output schemas
+            differ gets two schemas (``-Input`` / ``-Output``); ``False``: one.
+        openapi_external_docs: OpenAPI ``externalDocs`` (``url``, ``description``).
+        strict_content_type: (ferrule) decode a body as JSON only when its
+            ``Content-Type`` says JSON (default ``True``).
+        max_body_size: (ferrule) request body limit in bytes, 413 above it
+            (default 16 MiB; ``None``: no limit).
+        sse_ping_interval: (ferrule) seconds of silence before an SSE keepalive comment (15).
+        body_timeout: (ferrule) seconds to receive the request body, 408 after
+            (``None``, the default: no limit; see ``ferrule.routing.timeouts``).
+        response_timeout: (ferrule) seconds to solve dependencies and run the
+            endpoint, 503 after (``None``, the default: no limit).
+        stage_observer: (ferrule) per-stage timing hook, ``on_stage(route, stage, seconds)``.
+        max_worker_threads: (ferrule) threads for sync endpoints and
+            dependencies (default: anyio's limit of 40).
+        openapi_nullable_as_30: (ferrule) write OpenAPI 3.0's ``nullable`` for
+            old code generators.
+        route_conflicts: (ferrule) ``"error"`` (default): two routes that can
+            match the same request are a startup error; ``"warn"``: logged, the
+            first registered answers (FastAPI's behaviour).
+        **extra: kept in ``app.extra``.
     """
 
     def __init__(
@@ -169,7 +212,6 @@ class App:
         self.state = State()
         self._dependency_overrides = DependencyOverrides()
         self.app_scope = AppScope()
-        self._user_lifespan = lifespan
         self.router: APIRouter = APIRouter(
             routes=routes,
             redirect_slashes=redirect_slashes,
@@ -245,9 +287,11 @@ class App:
 
     @property
     def routes(self) -> list[BaseRoute]:
+        """The routes of the app's router, in the order they were added."""
         return self.router.routes
 
     def build_middleware_stack(self) -> ASGIApp:
+        """Build the ASGI stack (see the module docstring); called once, on the first request."""
         error_handler = None
         handlers: dict[Any, ExceptionHandler] = {}
         for key, handler in self.exception_handlers.items():
@@ -302,6 +346,11 @@ class App:
     # -- configuration --------------------------------------------------------
 
     def add_middleware(self, middleware_class: Any, *args: Any, **kwargs: Any) -> None:
+        """Wrap the app in ``middleware_class(app, *args, **kwargs)``; the last one added is outermost.
+
+        Raises:
+            RuntimeError: the app has already served a request (the stack is built).
+        """
         if self.middleware_stack is not None:
             raise RuntimeError("cannot add middleware after the application has started")
         self.user_middleware.insert(0, Middleware(middleware_class, *args, **kwargs))
@@ -318,9 +367,17 @@ class App:
         return decorator
 
     def add_exception_handler(self, exc_class_or_status_code: int | type[BaseException], handler: ExceptionHandler) -> None:
+        """Answer ``exc_class_or_status_code`` with ``handler``: see ``exception_handler``."""
         self.exception_handlers[exc_class_or_status_code] = handler
 
     def exception_handler(self, exc_class_or_status_code: int | type[BaseException]) -> Callable[[F], F]:
+        """Decorator: ``handler(request, exc)`` (sync or async) returns the response for an error.
+
+        Args:
+            exc_class_or_status_code: an exception class (its subclasses too, the
+                nearest handler wins) or the status code of an ``HTTPException``.
+                ``Exception`` or ``500`` replaces the last-resort 500 answer.
+        """
         def decorator(func: F) -> F:
             self.add_exception_handler(exc_class_or_status_code, func)
             return func
@@ -346,61 +403,82 @@ class App:
         return decorator
 
     def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        """Legacy: run ``func`` (sync or async) at ``"startup"`` or ``"shutdown"``; prefer ``lifespan``."""
         self.router.add_event_handler(event_type, func)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> str:
+        """The path of the route named ``name``, its template filled with ``path_params``.
+
+        Raises:
+            NoMatchFound: no route has that name and those parameters.
+        """
         return self.router.url_path_for(name, **path_params)
 
     # -- routes (every verb is a one-line call to the router) ------------------
 
     def add_api_route(self, path: str, endpoint: Callable[..., Any], *, methods: Collection[str] | None = None,
                       **options: Unpack[RouteOptions]) -> None:
+        """Add ``endpoint`` as an API route: ``APIRouter.add_api_route`` on the app's router."""
         self.router.add_api_route(path, endpoint, methods=methods, **options)
 
     def api_route(self, path: str, *, methods: Collection[str] | None = None,
                   **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        """Decorator: the function answers ``methods`` on ``path`` (``APIRouter.api_route``)."""
         return self.router.api_route(path, methods=methods, **options)
 
     def get(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.router.api_route(path, methods=["GET"], **options)
+        """Decorator: the function answers ``GET`` requests to ``path`` (``APIRouter.get``)."""
+        return self.router.get(path, **options)
 
     def put(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.router.api_route(path, methods=["PUT"], **options)
+        """Decorator: the function answers ``PUT`` requests to ``path`` (``APIRouter.put``)."""
+        return self.router.put(path, **options)
 
     def post(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.router.api_route(path, methods=["POST"], **options)
+        """Decorator: the function answers ``POST`` requests to ``path`` (``APIRouter.post``)."""
+        return self.router.post(path, **options)
 
     def delete(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.router.api_route(path, methods=["DELETE"], **options)
+        """Decorator: the function answers ``DELETE`` requests to ``path`` (``APIRouter.delete``)."""
+        return self.router.delete(path, **options)
 
     def options(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.router.api_route(path, methods=["OPTIONS"], **options)
+        """Decorator: the function answers ``OPTIONS`` requests to ``path`` (``APIRouter.options``)."""
+        return self.router.options(path, **options)
 
     def head(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.router.api_route(path, methods=["HEAD"], **options)
+        """Decorator: the function answers ``HEAD`` requests to ``path`` (``APIRouter.head``)."""
+        return self.router.head(path, **options)
 
     def patch(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.router.api_route(path, methods=["PATCH"], **options)
+        """Decorator: the function answers ``PATCH`` requests to ``path`` (``APIRouter.patch``)."""
+        return self.router.patch(path, **options)
 
     def trace(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
-        return self.router.api_route(path, methods=["TRACE"], **options)
+        """Decorator: the function answers ``TRACE`` requests to ``path`` (``APIRouter.trace``)."""
+        return self.router.trace(path, **options)
 
     def websocket(self, path: str, name: str | None = None, *,
                   dependencies: Sequence[Any] | None = None) -> Callable[[F], F]:
+        """Decorator: a WebSocket endpoint with parameters and dependencies (``APIRouter.websocket``)."""
         return self.router.websocket(path, name=name, dependencies=dependencies)
 
     def add_api_websocket_route(self, path: str, endpoint: Callable[..., Any], name: str | None = None, *,
                                 dependencies: Sequence[Any] | None = None) -> None:
+        """Add a WebSocket endpoint with parameters (``APIRouter.add_api_websocket_route``)."""
         self.router.add_api_websocket_route(path, endpoint, name=name, dependencies=dependencies)
 
     def add_route(self, path: str, endpoint: Callable[..., Any], methods: Collection[str] | None = None,
                   name: str | None = None, include_in_schema: bool = True) -> None:
+        """Add a plain route whose endpoint takes the ``Request`` (``APIRouter.add_route``)."""
         self.router.add_route(path, endpoint, methods=methods, name=name, include_in_schema=include_in_schema)
 
     def add_websocket_route(self, path: str, endpoint: Callable[..., Any], name: str | None = None) -> None:
+        """Add a plain WebSocket route whose endpoint takes the ``WebSocket``."""
         self.router.add_websocket_route(path, endpoint, name=name)
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
+        """Serve everything below ``path`` with the ASGI ``app`` (``APIRouter.mount``)."""
         self.router.mount(path, app, name=name)
 
     def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
@@ -443,6 +521,7 @@ class App:
                        include_in_schema: bool = True,
                        generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
                        ) -> None:
+        """Add ``router``'s routes under ``prefix``: ``APIRouter.include_router`` (same arguments)."""
         self.router.include_router(
             router, prefix=prefix, tags=tags, dependencies=dependencies,
             default_response_class=default_response_class, responses=responses, callbacks=callbacks,

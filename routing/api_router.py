@@ -43,6 +43,43 @@ class APIRouter(Router):
     Router-level settings apply to every route added to it; per-route values
     win where FastAPI says they do (tags, dependencies and callbacks are
     concatenated router-first; responses are merged with the route's winning).
+
+    Args:
+        prefix: prepended to the path of every route added here (``"/items"``;
+            it starts with ``/`` and does not end with one).
+        tags: OpenAPI tags put before each route's own.
+        dependencies: run before each route's own dependencies; their values are discarded.
+        default_response_class: the response class of routes that do not name one.
+        responses: extra OpenAPI responses for every route (a route's entry for
+            the same status wins).
+        callbacks: OpenAPI callbacks added to every route.
+        routes: routes to start with.
+        redirect_slashes: answer ``/x/`` with a redirect to ``/x`` (and back)
+            when only the other one is routed.
+        default: the ASGI app for requests no route matches (default: 404).
+        dependency_overrides_provider: the object whose ``dependency_overrides``,
+            app-scoped dependencies and thread limiter the routes use (the app;
+            set by ``include_router``).
+        route_class: the ``APIRoute`` subclass the decorators create.
+        on_startup: legacy startup handlers (prefer ``lifespan``).
+        on_shutdown: legacy shutdown handlers (prefer ``lifespan``).
+        lifespan: ``lifespan(app)`` async context manager; it runs inside the
+            lifespan of the app this router is included in.
+        deprecated: mark every route deprecated in OpenAPI.
+        include_in_schema: ``False`` leaves every route out of OpenAPI.
+        generate_unique_id_function: computes each route's OpenAPI operation id.
+        strict_content_type: (ferrule) decode a body as JSON only when its
+            ``Content-Type`` says JSON (default ``True``).
+        max_body_size: (ferrule) request body limit in bytes, 413 above it
+            (default 16 MiB; ``None``: no limit).
+        sse_ping_interval: (ferrule) seconds of silence before an SSE keepalive comment.
+        body_timeout: (ferrule) seconds to receive the request body, 408 after
+            (``None``: no limit).
+        response_timeout: (ferrule) seconds to solve dependencies and run the
+            endpoint, 503 after (``None``: no limit).
+        route_conflicts: (ferrule) ``"error"`` (default): two routes that can
+            match the same request are a startup error; ``"warn"``: logged, the
+            first registered answers (FastAPI's behaviour).
     """
 
     def __init__(
@@ -118,7 +155,25 @@ class APIRouter(Router):
         route_class_override: type[APIRoute] | None = None,
         **options: Unpack[RouteOptions],
     ) -> APIRoute:
-        """Add an API route; router settings are merged into the route's options."""
+        """Add ``endpoint`` as an API route; the router's settings are merged into its options.
+
+        Args:
+            path: the path template below the router's ``prefix``: ``/items/{item_id}``,
+                ``{item_id:int}`` for a convertor, ``{rest:path}`` to match slashes too.
+            endpoint: the function called with the validated parameters.
+            methods: the HTTP methods it answers (default ``["GET"]``).
+            route_class_override: an ``APIRoute`` subclass for this route only.
+            **options: ``RouteOptions``: ``response_model``, ``status_code``,
+                ``tags``, ``dependencies``, ``summary``, ``description``,
+                ``responses``, ``response_class``, ``name`` and the rest.
+
+        Returns:
+            The route, already added.
+
+        Raises:
+            RouteConflictError: another route matches the same requests (unless
+                ``route_conflicts="warn"``).
+        """
         opts: dict[str, Any] = dict(options)
         opts["tags"] = [*self.tags, *(options.get("tags") or [])]
         opts["dependencies"] = [*self.dependencies, *(options.get("dependencies") or [])]
@@ -147,7 +202,20 @@ class APIRouter(Router):
     def api_route(
         self, path: str, *, methods: Collection[str] | None = None, **options: Unpack[RouteOptions]
     ) -> Callable[[F], F]:
-        """Decorator form of ``add_api_route``."""
+        """Decorator form of ``add_api_route``: the function answers ``methods`` on ``path``.
+
+        Args:
+            path: the path template (see ``add_api_route``).
+            methods: the HTTP methods (default ``["GET"]``).
+            **options: ``RouteOptions`` (FastAPI's names): ``response_model``,
+                ``status_code``, ``tags``, ``dependencies``, ``summary``,
+                ``description``, ``response_description``, ``responses``,
+                ``deprecated``, ``operation_id``, the ``response_model_*``
+                filters, ``include_in_schema``, ``response_class``, ``name``,
+                ``callbacks``, ``openapi_extra``, ``generate_unique_id_function``,
+                and ferrule's ``strict_content_type``, ``max_body_size``,
+                ``sse_ping_interval``, ``body_timeout``, ``response_timeout``.
+        """
 
         def decorator(func: F) -> F:
             self.add_api_route(path, func, methods=methods, **options)
@@ -156,27 +224,47 @@ class APIRouter(Router):
         return decorator
 
     def get(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        """Decorator: the function answers ``GET`` requests to ``path``; ``options`` as for ``api_route``.
+
+        A read: send data in the path, query or headers, not a body.
+        """
         return self.api_route(path, methods=["GET"], **options)
 
     def put(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        """Decorator: the function answers ``PUT`` requests to ``path``; ``options`` as for ``api_route``."""
         return self.api_route(path, methods=["PUT"], **options)
 
     def post(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        """Decorator: the function answers ``POST`` requests to ``path``; ``options`` as for ``api_route``."""
         return self.api_route(path, methods=["POST"], **options)
 
     def delete(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        """Decorator: the function answers ``DELETE`` requests to ``path``; ``options`` as for ``api_route``."""
         return self.api_route(path, methods=["DELETE"], **options)
 
     def options(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        """Decorator: the function answers ``OPTIONS`` requests to ``path``; ``options`` as for ``api_route``.
+
+        With ``CORSMiddleware`` installed, a CORS preflight is answered there, never here.
+        """
         return self.api_route(path, methods=["OPTIONS"], **options)
 
     def head(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        """Decorator: the function answers ``HEAD`` requests to ``path``; ``options`` as for ``api_route``.
+
+        The response's headers are sent, its body is not (``Content-Length`` still gives its size).
+        """
         return self.api_route(path, methods=["HEAD"], **options)
 
     def patch(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        """Decorator: the function answers ``PATCH`` requests to ``path``; ``options`` as for ``api_route``.
+
+        A partial update: a body model with optional fields is the usual shape.
+        """
         return self.api_route(path, methods=["PATCH"], **options)
 
     def trace(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        """Decorator: the function answers ``TRACE`` requests to ``path``; ``options`` as for ``api_route``."""
         return self.api_route(path, methods=["TRACE"], **options)
 
     def add_api_websocket_route(
@@ -187,6 +275,14 @@ class APIRouter(Router):
         *,
         dependencies: Sequence[Any] | None = None,
     ) -> APIWebSocketRoute:
+        """Add ``endpoint`` as a WebSocket route with FastAPI's parameters and dependencies.
+
+        Args:
+            path: the path template below the router's ``prefix``.
+            endpoint: called with a ``WebSocket`` and its validated parameters.
+            name: the route name for ``url_path_for`` (default: the endpoint's name).
+            dependencies: run before the endpoint, after the router's own.
+        """
         route = APIWebSocketRoute(
             self.prefix + path,
             endpoint,
@@ -200,7 +296,7 @@ class APIRouter(Router):
     def websocket(
         self, path: str, name: str | None = None, *, dependencies: Sequence[Any] | None = None
     ) -> Callable[[F], F]:
-        """Decorator: a WebSocket endpoint with dependencies and parameters."""
+        """Decorator form of ``add_api_websocket_route`` (same arguments)."""
 
         def decorator(func: F) -> F:
             self.add_api_websocket_route(path, func, name=name, dependencies=dependencies)
@@ -275,7 +371,25 @@ class APIRouter(Router):
         include_in_schema: bool = True,
         generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
     ) -> None:
-        """Copy ``router``'s routes into this one under ``prefix``, merging settings."""
+        """Add ``router``'s routes to this one under ``prefix``, merging settings.
+
+        Routes added to ``router`` later are added here too, and its lifespan
+        and startup/shutdown handlers run with this router's.
+
+        Args:
+            router: the ``APIRouter`` to include (an inclusion cycle is refused).
+            prefix: put before the included routes' paths (after ``router``'s own prefix).
+            tags: OpenAPI tags put before each included route's tags.
+            dependencies: run before each included route's dependencies.
+            default_response_class: the response class of included routes that
+                name none, unless ``router`` sets one.
+            responses: extra OpenAPI responses for the included routes.
+            callbacks: OpenAPI callbacks added to the included routes.
+            deprecated: mark the included routes deprecated in OpenAPI.
+            include_in_schema: ``False`` leaves the included routes out of OpenAPI.
+            generate_unique_id_function: the operation id function of included
+                routes that do not set one.
+        """
         if prefix:
             _check_prefix(prefix)
         if not isinstance(router, Router):

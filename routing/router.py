@@ -163,12 +163,33 @@ class Router:
         name: str | None = None,
         include_in_schema: bool = True,
     ) -> None:
+        """Add a plain route: ``endpoint(request)`` returns a ``Response``; no parameters are injected.
+
+        Args:
+            path: the path template.
+            endpoint: a function (sync or async) taking the ``Request``; any other
+                callable (an endpoint class) is served as an ASGI app.
+            methods: the HTTP methods it answers (a function: default ``GET``; an
+                ASGI app: any); ``GET`` brings ``HEAD``.
+            name: the route name for ``url_path_for`` (default: the endpoint's name).
+            include_in_schema: list it in OpenAPI (plain routes have no operation details).
+        """
         self.append_route(Route(path, endpoint, methods=methods, name=name, include_in_schema=include_in_schema))
 
     def add_websocket_route(self, path: str, endpoint: Callable[..., Any], name: str | None = None) -> None:
+        """Add a plain WebSocket route: ``endpoint(websocket)``, no parameters injected."""
         self.append_route(WebSocketRoute(path, endpoint, name=name))
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
+        """Serve every request below ``path`` with the ASGI ``app`` (static files, a sub-application).
+
+        The mounted app sees ``path`` moved from the scope's ``path`` into its ``root_path``.
+
+        Args:
+            path: the prefix, e.g. ``"/static"``.
+            app: any ASGI app (``StaticFiles``, another ``App``...).
+            name: for ``url_path_for(name, path=...)``.
+        """
         self.append_route(Mount(path, app=app, name=name))
 
     def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
@@ -176,6 +197,7 @@ class Router:
         self.append_route(Host(host, app=app, name=name))
 
     def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        """Legacy: run ``func`` (sync or async) at ``"startup"`` or ``"shutdown"``; prefer ``lifespan``."""
         if event_type == "startup":
             self.on_startup.append(func)
         elif event_type == "shutdown":

@@ -99,7 +99,16 @@ class TestClient(ClientSession):
             portal.call(manager.shutdown, LIFESPAN_GRACE_SECONDS)
 
     def request(self, method: str, url: str | URL, **kwargs: Unpack[RequestOptions]) -> ClientResponse:
-        """Send one request and return the response, body read."""
+        """Send one request and return the response, body read.
+
+        Args:
+            method: the HTTP method.
+            url: absolute, or relative to ``base_url``.
+            **kwargs: httpx's names (``RequestOptions``): ``params``, ``headers``,
+                ``cookies``, ``content`` (bytes or text), ``data`` (a form),
+                ``files`` (multipart uploads), ``json``, ``auth`` (basic),
+                ``follow_redirects``; ``timeout`` is accepted and ignored.
+        """
         request, follow = self._prepare(method, url, kwargs)
         with self._portal() as portal:
             return portal.call(self._fetch, request, follow)
@@ -148,24 +157,31 @@ class TestClient(ClientSession):
             yield response
 
     def get(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> ClientResponse:
+        """Send a ``GET`` request (``kwargs`` as for ``request``) and return the response, body read."""
         return self.request("GET", url, **kwargs)
 
     def options(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> ClientResponse:
+        """Send a ``OPTIONS`` request (``kwargs`` as for ``request``) and return the response, body read."""
         return self.request("OPTIONS", url, **kwargs)
 
     def head(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> ClientResponse:
+        """Send a ``HEAD`` request (``kwargs`` as for ``request``) and return the response, body read."""
         return self.request("HEAD", url, **kwargs)
 
     def post(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> ClientResponse:
+        """Send a ``POST`` request (``kwargs`` as for ``request``) and return the response, body read."""
         return self.request("POST", url, **kwargs)
 
     def put(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> ClientResponse:
+        """Send a ``PUT`` request (``kwargs`` as for ``request``) and return the response, body read."""
         return self.request("PUT", url, **kwargs)
 
     def patch(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> ClientResponse:
+        """Send a ``PATCH`` request (``kwargs`` as for ``request``) and return the response, body read."""
         return self.request("PATCH", url, **kwargs)
 
     def delete(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> ClientResponse:
+        """Send a ``DELETE`` request (``kwargs`` as for ``request``) and return the response, body read."""
         return self.request("DELETE", url, **kwargs)
 
 
@@ -219,23 +235,30 @@ class AsyncTestClient(ClientSession):
             yield response
 
     async def get(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> ClientResponse:
+        """Send a ``GET`` request (``kwargs`` as for ``request``); awaited like ``request``."""
         return await self.request("GET", url, **kwargs)
 
     async def options(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> ClientResponse:
+        """Send a ``OPTIONS`` request (``kwargs`` as for ``request``); awaited like ``request``."""
         return await self.request("OPTIONS", url, **kwargs)
 
     async def head(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> ClientResponse:
+        """Send a ``HEAD`` request (``kwargs`` as for ``request``); awaited like ``request``."""
         return await self.request("HEAD", url, **kwargs)
 
     async def post(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> ClientResponse:
+        """Send a ``POST`` request (``kwargs`` as for ``request``); awaited like ``request``."""
         return await self.request("POST", url, **kwargs)
 
     async def put(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> ClientResponse:
+        """Send a ``PUT`` request (``kwargs`` as for ``request``); awaited like ``request``."""
         return await self.request("PUT", url, **kwargs)
 
     async def patch(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> ClientResponse:
+        """Send a ``PATCH`` request (``kwargs`` as for ``request``); awaited like ``request``."""
         return await self.request("PATCH", url, **kwargs)
 
     async def delete(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> ClientResponse:
+        """Send a ``DELETE`` request (``kwargs`` as for ``request``); awaited like ``request``."""
         return await self.request("DELETE", url, **kwargs)
 

@@ -1,4 +1,4 @@
-"""run_in_threadpool, run_sync_limited and iterate_in_threadpool."""
+"""run_in_threadpool and iterate_in_threadpool."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import anyio
 import pytest
 
-from ferrule.asgi_core.concurrency import iterate_in_threadpool, run_in_threadpool, run_sync_limited
+from ferrule.asgi_core.concurrency import iterate_in_threadpool, run_in_threadpool
 
 pytestmark = pytest.mark.anyio
 
@@ -36,19 +36,6 @@ async def test_run_in_threadpool_propagates_exceptions() -> None:
 
     with pytest.raises(KeyError, match="lost"):
         await run_in_threadpool(fail)
-
-
-async def test_run_sync_limited_borrows_from_the_given_limiter() -> None:
-    limiter = anyio.CapacityLimiter(1)
-    other = anyio.CapacityLimiter(1)
-
-    def borrowed() -> tuple[float, float]:
-        return limiter.borrowed_tokens, other.borrowed_tokens
-
-    assert await run_sync_limited(borrowed, limiter) == (1, 0)
-    assert await run_sync_limited(borrowed, other) == (0, 1)
-    assert await run_sync_limited(borrowed, None) == (0, 0)  # anyio's default limiter
-    assert await run_sync_limited(max, limiter, 3, 9) == 9
 
 
 async def test_iterate_in_threadpool_yields_in_order_each_step_in_a_worker() -> None:
