@@ -17,9 +17,13 @@ Rules:
    `--http h11` (the same HTTP parser as ferrule's server) and with
    httptools, and granian (Rust). uvicorn and ferrule use uvloop when it is
    installed (uvicorn's default `--loop auto`; `ferrule run` does the same).
-4. Two numbers per cell: requests per second (what wrk saw) and requests per
-   CPU-second of the server's processes (from /proc). On a shared machine
-   the first depends on what else runs; the second much less so.
+4. Three numbers per cell: requests per second (what wrk saw), requests per
+   CPU-second of the server's processes (from /proc) and wrk's p99 latency.
+   On a shared machine the first and the last depend on what else runs; the
+   second much less so. The load average is printed with the table.
+5. The output is the README's table ("Deploying with `ferrule run`", Speed)
+   as it stands, then the p99 table; the default run (4 servers x 3
+   scenarios x 2 rounds x 4 s) takes about three minutes.
 """
 
 from __future__ import annotations
@@ -41,9 +45,16 @@ from typing import Final
 from bench.report import format_table
 from bench.scenarios import SCENARIOS, CheckFailed
 
-__all__ = ["main", "SERVERS", "server_command", "parse_wrk"]
+__all__ = ["main", "SERVERS", "LABELS", "server_command", "parse_wrk", "parse_p99"]
 
 SERVERS: Final = ("ferrule", "uvicorn-h11", "uvicorn", "granian")
+#: How the README's table names each server.
+LABELS: Final = {
+    "ferrule": "`ferrule run`",
+    "uvicorn-h11": "uvicorn (h11 mode)",
+    "uvicorn": "uvicorn (httptools)",
+    "granian": "granian",
+}
 DEFAULT_SCENARIOS: Final = "hello,json,deps"
 APP_MODULE: Final = "bench.apps.ferrule_app"
 READY_TIMEOUT: Final = 60.0
@@ -89,6 +100,15 @@ def parse_wrk(output: str) -> tuple[float, int, int]:
     return float(match.group(1)), int(total.group(1)), bad
 
 
+def parse_p99(output: str) -> float | None:
+    """wrk's 99th percentile latency in milliseconds (from `--latency`), or None."""
+    match = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+    if match is None:
+        return None
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
+    return float(match.group(1)) * scale
+
+
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of `pid` and its descendants (Linux /proc; 0.0 elsewhere)."""
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -124,6 +144,8 @@ class Cell:
     error: str = ""
     #: Responses wrk waited more than 2 s for (its "timeout" count), marked with `*`.
     slow: int = 0
+    #: wrk's p99 latency in milliseconds (None: not reported).
+    p99_ms: float | None = None
 
 
 def _wait_ready(child: subprocess.Popen[bytes], port: int) -> None:
@@ -150,7 +172,7 @@ def _stop(child: subprocess.Popen[bytes]) -> None:
 
 
 def _wrk(url: str, *, connections: int, seconds: float, core: str) -> str:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", url]
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", url]
     if core and shutil.which("taskset"):
         command = ["taskset", "-c", core, *command]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30, check=False)
@@ -184,7 +206,7 @@ def measure(server: str, scenario_name: str, *, connections: int, seconds: float
             detail = re.findall(r"(?:Non-2xx[^\n]*|Socket errors[^\n]*)", output)
             return Cell(server, scenario_name, rps, per_cpu, f"{bad} bad: {'; '.join(detail)}")
         # wrk counts a response slower than 2 s as a timeout: reported, not an error.
-        return Cell(server, scenario_name, rps, per_cpu, slow=slow)
+        return Cell(server, scenario_name, rps, per_cpu, slow=slow, p99_ms=parse_p99(output))
     except (CheckFailed, OSError, RuntimeError, ValueError, subprocess.TimeoutExpired) as exc:
         return Cell(server, scenario_name, error=f"{type(exc).__name__}: {exc}"[:120])
     finally:
@@ -193,20 +215,34 @@ def measure(server: str, scenario_name: str, *, connections: int, seconds: float
             child.stderr.close()
 
 
+def _cells(cells: Sequence[Cell], server: str, scenario: str) -> list[Cell]:
+    return [c for c in cells if c.server == server and c.scenario == scenario]
+
+
 def _table(cells: Sequence[Cell], servers: Sequence[str], scenarios: Sequence[str]) -> str:
+    """The README's table: req/s then req/CPU-s per scenario, each round's value."""
     rows = []
     for server in servers:
-        row = [server]
+        row = [LABELS.get(server, server)]
         for scenario in scenarios:
-            values = [c for c in cells if c.server == server and c.scenario == scenario]
             row.append(" / ".join(f"{c.rps:,.0f}{'*' if c.slow else ''}" if not c.error else f"({c.error[:30]})"
-                                  for c in values))
+                                  for c in _cells(cells, server, scenario)))
         for scenario in scenarios:
-            values = [c for c in cells if c.server == server and c.scenario == scenario]
-            row.append(" / ".join(f"{c.per_cpu:,.0f}" if not c.error else "-" for c in values))
+            row.append(" / ".join(f"{c.per_cpu:,.0f}" if not c.error else "-" for c in _cells(cells, server, scenario)))
         rows.append(row)
     headers = [f"{s} req/s" for s in scenarios] + [f"{s} req/CPU-s" for s in scenarios]
-    return format_table(["server (each round)", *headers], rows)
+    return format_table(["server", *headers], rows)
+
+
+def _p99_table(cells: Sequence[Cell], servers: Sequence[str], scenarios: Sequence[str]) -> str:
+    def shown(cell: Cell) -> str:
+        if cell.error or cell.p99_ms is None:
+            return "-"
+        return f"{cell.p99_ms:,.0f}" if cell.p99_ms >= 10 else f"{cell.p99_ms:.1f}"
+
+    rows = [[LABELS.get(server, server), *(" / ".join(shown(c) for c in _cells(cells, server, scenario))
+                                          for scenario in scenarios)] for server in servers]
+    return format_table(["server", *(f"{s} p99 ms" for s in scenarios)], rows)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -229,16 +265,23 @@ def main(argv: Sequence[str]) -> int:
         print(f"error: unknown server(s) or scenario(s) {unknown!r}", file=sys.stderr)
         return 2
     cells: list[Cell] = []
+    started = time.monotonic()
+    loads: list[float] = []
     for round_no in range(1, args.rounds + 1):
         for scenario in scenarios:
             for server in servers:
                 cell = measure(server, scenario, connections=args.connections, seconds=args.seconds,
                                server_core=args.server_core, wrk_core=args.wrk_core)
                 cells.append(cell)
-                shown = f"{cell.rps:,.0f} req/s, {cell.per_cpu:,.0f} req/CPU-s, {cell.slow} over 2 s" if not cell.error else cell.error
+                loads.append(os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0)
+                shown = (f"{cell.rps:,.0f} req/s, {cell.per_cpu:,.0f} req/CPU-s, p99 {cell.p99_ms} ms, "
+                         f"{cell.slow} over 2 s" if not cell.error else cell.error)
                 print(f"  round {round_no} {scenario:<6} {server:<12} {shown}", file=sys.stderr, flush=True)
     print(f"\nwrk over loopback: {args.connections} keep-alive connections, {args.seconds:g} s per cell, "
           f"server on core {args.server_core or '-'}, wrk on core {args.wrk_core or '-'}, "
-          f"{args.rounds} interleaved round(s); * = some responses took over 2 s\n")
+          f"{args.rounds} interleaved round(s), load average {min(loads):.1f}-{max(loads):.1f}, "
+          f"{time.monotonic() - started:.0f} s in all; * = some responses took over 2 s\n")
     print(_table(cells, servers, scenarios))
+    print("\np99 latency (wrk --latency), milliseconds, each round:\n")
+    print(_p99_table(cells, servers, scenarios))
     return 0

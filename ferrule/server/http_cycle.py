@@ -18,9 +18,11 @@ Rules:
 4. `http.response.start` is checked at once (status, header syntax, framing
    headers) so the app's `send()` gets the error. Its head goes out with the
    first body message -- one write, and a `content-length` for a response
-   sent as one message -- or, where the wire can (asyncio), as soon as the
-   app's task yields without sending the body: a streaming client sees the
-   status at once (issue 18 item 2). On other wires it goes out at once.
+   sent as one message -- or, for a response without a `content-length` of
+   its own (a stream), where the wire can (asyncio), as soon as the app's task
+   yields without sending the body: a streaming client sees the status at
+   once (issue 18 item 2). On other wires a stream's head goes out at once
+   when its framing is known (chunked, or no body).
 5. SECURITY: the body must keep coming: a wait for body bytes lasts at most
    `body_timeout` s, and after the first `body_timeout` s the body must have
    averaged `body_min_rate` bytes/s, so slow bodies cannot hold the
@@ -322,9 +324,11 @@ class RequestCycle:
         self._head = (status, headers, length is not None or transfer is not None)
         self.status = status
         self.started = True
-        # Rule 4: let a streaming client see the head as soon as the app yields.
-        if not self.wire.call_soon(self._flush_head) and self._framing != _LENGTH:
-            self._eager = True
+        # Rule 4: let a streaming client see the head as soon as the app yields. PERF: a response
+        # that declared its content-length is a whole body, not a stream: no callback (issue 19).
+        if length is None or self._framing != _LENGTH:
+            if not self.wire.call_soon(self._flush_head) and self._framing != _LENGTH:
+                self._eager = True
 
     async def write_head(self) -> None:
         """Write a held-back head now (wires without call_soon; see rule 4)."""
