@@ -12,6 +12,8 @@ from typing import Any, get_args
 
 from ferrule.asgi_core.exceptions import FastAPIError
 
+from ._typing import is_class
+
 __all__ = ["PydanticV1NotSupportedError", "is_v1_model_instance", "refuse_v1_model", "v1_model_in"]
 
 
@@ -34,7 +36,7 @@ def v1_model_in(annotation: Any) -> type[Any] | None:
     while pending and seen < 1000:
         item = pending.pop()
         seen += 1
-        if isinstance(item, type):
+        if is_class(item):  # not isinstance(item, type): list[X] is one on Python 3.10
             if issubclass(item, base):
                 return item
             continue

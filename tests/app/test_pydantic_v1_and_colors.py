@@ -13,6 +13,7 @@ import warnings
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from ferrule import App
 from ferrule.encoders import jsonable_encoder
@@ -24,6 +25,10 @@ with warnings.catch_warnings():
 
 
 class LegacyItem(v1.BaseModel):
+    name: str
+
+
+class Item(BaseModel):
     name: str
 
 
@@ -48,6 +53,22 @@ def test_a_v1_response_model_is_refused(annotation: Any) -> None:
         @app.get("/items", response_model=model)
         def read() -> None:
             return None
+
+
+def test_v2_generics_are_accepted_while_pydantic_v1_is_loaded() -> None:
+    # This module imported pydantic.v1, so every annotation is searched for a v1
+    # model. COMPAT(python3.10): there ``list[Item]`` passes isinstance(x, type)
+    # and issubclass on it raised TypeError at declaration (the minimum-versions job).
+    from ferrule.testclient import TestClient
+
+    app = App()
+
+    @app.post("/items")
+    def create(items: list[Item]) -> dict[str, list[Item]]:
+        return {"got": items}
+
+    response = TestClient(app).post("/items", json=[{"name": "a"}])
+    assert (response.status_code, response.json()) == (200, {"got": [{"name": "a"}]})
 
 
 def test_encoding_a_v1_instance_is_refused() -> None:

@@ -1,13 +1,11 @@
 """OpenAPI test apps, part 1: parameters, bodies, models, response models.
 
 Every app is ``build(fw)`` (see ``oa_framework``); ``APPS`` maps a name to it.
-The expected documents were captured by running the same functions under
-FastAPI 0.165 (pydantic 2.13.4, the version ferrule's suite runs with) in a
-virtualenv outside the repository: build the namespace with
-``oa_framework.framework(fastapi, fastapi.FastAPI, security=fastapi.security,
-responses=fastapi.responses, sse=fastapi.sse)``, call ``app.openapi()`` and
-print it with ``pprint.pformat(doc, sort_dicts=False)`` (keys stay in
-FastAPI's order, which the tests check too).
+The expected documents (``oa_expected_*.py``) are written by
+``tests/capture_fastapi.py``, which builds the same functions under FastAPI
+(``oa_framework.framework(fastapi, fastapi.FastAPI, ...)``) and prints
+``app.openapi()`` with ``pprint`` (keys stay in FastAPI's order, which the
+tests check too); run it with ``--out tests`` to rewrite them.
 """
 
 # No `from __future__ import annotations`: the apps declare local classes that
@@ -221,10 +219,6 @@ def nested_models(fw: Any) -> Any:
         name: str
         items: list[Item]
 
-    class Node(BaseModel):
-        value: int
-        children: list["Node"] = []
-
     @app.post("/offers/")
     async def create_offer(offer: Offer) -> Offer:
         return offer
@@ -232,6 +226,18 @@ def nested_models(fw: Any) -> Any:
     @app.post("/images/multiple/")
     async def create_multiple_images(images: list[Image]) -> list[Image]:
         return images
+
+    return app
+
+
+def recursive_model(fw: Any) -> Any:
+    # Apart from nested_models: FastAPI cannot document a self-referencing model
+    # on pydantic < 2.10 (test_documents.ORACLE_NEEDS).
+    app = fw.App()
+
+    class Node(BaseModel):
+        value: int
+        children: list["Node"] = []
 
     @app.get("/tree")
     async def tree() -> Node:
@@ -342,6 +348,7 @@ APPS = {
     "headers_and_cookies": headers_and_cookies,
     "parameter_models": parameter_models,
     "nested_models": nested_models,
+    "recursive_model": recursive_model,
     "response_models": response_models,
     "separate_schemas": separate_schemas,
     "shared_schemas": shared_schemas,

@@ -1,4 +1,4 @@
-"""FastAPI 0.165's documents for the apps of ``oa_apps_misc`` (pasted verbatim; see that module)."""
+"""FastAPI's documents for the apps of ``oa_apps_misc``, written by tests/capture_fastapi.py (FastAPI 0.165.0 on pydantic 2.13.4)."""
 
 from typing import Any
 
@@ -61,8 +61,7 @@ EXPECTED['generics_and_clashes'] = {'openapi': '3.1.0',
                                                                        'type': 'array',
                                                                        'title': 'Location'},
                                                                'msg': {'type': 'string', 'title': 'Message'},
-                                                               'type': {'type': 'string',
-                                                                        'title': 'Error Type'},
+                                                               'type': {'type': 'string', 'title': 'Error Type'},
                                                                'input': {'title': 'Input'},
                                                                'ctx': {'type': 'object', 'title': 'Context'}},
                                                 'type': 'object',
@@ -117,8 +116,7 @@ EXPECTED['duplicated_parameters'] = {'openapi': '3.1.0',
                                                                        'type': 'array',
                                                                        'title': 'Location'},
                                                                'msg': {'type': 'string', 'title': 'Message'},
-                                                               'type': {'type': 'string',
-                                                                        'title': 'Error Type'},
+                                                               'type': {'type': 'string', 'title': 'Error Type'},
                                                                'input': {'title': 'Input'},
                                                                'ctx': {'type': 'object', 'title': 'Context'}},
                                                 'type': 'object',

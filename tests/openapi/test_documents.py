@@ -20,10 +20,12 @@ import oa_expected_basic
 import oa_expected_extra
 import oa_expected_misc
 import oa_expected_ops
+import pydantic
 import pytest
 from oa_framework import ferrule_framework, framework
 from pinned import CAPTURED
 from openapi_spec_validator import validate
+from pydantic.errors import PydanticUndefinedAnnotation
 
 CASES: list[tuple[str, Any, dict[str, Any]]] = []
 for _apps, _expected in (
@@ -52,7 +54,6 @@ def test_document_equals_fastapis(name: str, build: Any, expected: dict[str, Any
     assert json.dumps(document) == json.dumps(expected)
 
 
-@pytest.mark.parametrize(("name", "build", "expected"), CASES, ids=[c[0] for c in CASES])
 def _fastapi_framework() -> Any:
     fastapi = pytest.importorskip("fastapi")  # the `test` extra installs it; ferrule never imports it
     import fastapi.responses
@@ -63,7 +64,35 @@ def _fastapi_framework() -> Any:
                      sse=fastapi.sse)
 
 
-@pytest.mark.parametrize(("name", "build", "expected"), CASES, ids=[c[0] for c in CASES])
+# Apps the live oracle cannot document with some pydantic: FastAPI raises building
+# its own document. (app name, lowest pydantic FastAPI documents it with, why).
+ORACLE_NEEDS = {
+    "recursive_model": ((2, 10), "FastAPI re-evaluates a self-referencing model's field annotation "
+                        "(list['Node']) in its own module on pydantic < 2.10: PydanticUndefinedAnnotation"),
+}
+
+
+def _live_cases() -> list[Any]:
+    installed = tuple(int(part) for part in pydantic.VERSION.split(".")[:2])
+    cases = []
+    for name, build, expected in CASES:
+        marks = []
+        if name in ORACLE_NEEDS and installed < ORACLE_NEEDS[name][0]:
+            needed, why = ORACLE_NEEDS[name]
+            marks.append(pytest.mark.xfail(raises=PydanticUndefinedAnnotation, strict=True, reason=(
+                f"the oracle fails: FastAPI {_fastapi_version()} on pydantic {pydantic.VERSION} cannot document "
+                f"this app ({why}); ferrule's document is checked by test_document_is_valid_openapi")))
+        cases.append(pytest.param(name, build, expected, id=name, marks=marks))
+    return cases
+
+
+def _fastapi_version() -> str:
+    from importlib.metadata import version
+
+    return version("fastapi")
+
+
+@pytest.mark.parametrize(("name", "build", "expected"), _live_cases())
 def test_document_equals_live_fastapis(name: str, build: Any, expected: dict[str, Any]) -> None:
     # The same app body under FastAPI itself, on whatever pydantic is installed:
     # a new pydantic release changes both documents alike.

@@ -1,7 +1,9 @@
 """422 bodies, byte for byte FastAPI's: every case's expected ``detail`` is in ``validation_reference``.
 
-The endpoints mirror the FastAPI reference app the outputs were captured
-from; each request reproduces what FastAPI's TestClient sent.
+The endpoints and requests are those of ``oracle_422`` (the app
+``tests/capture_fastapi.py`` captured the outputs from), compiled here without
+routing; ``test_422_live`` sends the same requests to ferrule and to FastAPI
+itself, on whatever pydantic is installed.
 """
 
 from __future__ import annotations

@@ -1,12 +1,10 @@
-"""FastAPI's exact outputs, captured with its TestClient from fastapi 0.165.0 on pydantic 2.13.4.
-
-pydantic 2.13.4 is the version ferrule is tested with: pydantic's own messages
-differ slightly between versions (e.g. the UUID error's position).
+"""FastAPI's 422 bodies, written by tests/capture_fastapi.py (FastAPI 0.165.0 on pydantic 2.13.4).
 
 Each entry is the ``detail`` list of the 422 body FastAPI sent for the request
-of the same name in ``test_compile_errors.py`` (the reference apps mirror the
-endpoints there). FastAPI is never imported by ferrule's tests: these are the
-literal outputs.
+of the same name in ``oracle_422.REQUESTS`` (``test_compile_errors`` sends the
+same requests to the same endpoints; ``test_422_live`` compares with FastAPI
+itself, live). pydantic's messages differ slightly between versions (e.g. the
+UUID error's position): these hold for the pinned pydantic only.
 """
 
 from __future__ import annotations
