@@ -14,10 +14,10 @@ from .sse import ServerSentEvent as ServerSentEvent
 from .sse import encode_event as encode_event
 from .sse import format_sse_event as format_sse_event
 from .sse import frame_data as frame_data
-from .sse_task import DEFAULT_ERROR_EVENT as DEFAULT_ERROR_EVENT
-from .sse_task import DEFAULT_PING_INTERVAL as DEFAULT_PING_INTERVAL
-from .sse_task import EventPump as EventPump
-from .sse_task import EventSourceResponse as EventSourceResponse
+from .sse_pump import DEFAULT_PING_INTERVAL as DEFAULT_PING_INTERVAL
+from .sse_pump import EventPump as EventPump
+from .sse_response import DEFAULT_ERROR_EVENT as DEFAULT_ERROR_EVENT
+from .sse_response import EventSourceResponse as EventSourceResponse
 
 __all__ = [
     "DEFAULT_ERROR_EVENT",

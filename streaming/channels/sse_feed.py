@@ -23,7 +23,8 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
 
-from ferrule.streaming.sse_task import DEFAULT_PING_INTERVAL, EventSourceResponse
+from ferrule.streaming.sse_pump import DEFAULT_PING_INTERVAL
+from ferrule.streaming.sse_response import EventSourceResponse
 
 from .event import ChannelEvent, check_channel
 from .hub import Channels, ChannelsNotStarted

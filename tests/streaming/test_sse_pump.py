@@ -27,7 +27,7 @@ from ferrule.streaming import (
     jsonable_json,
 )
 from ferrule.streaming._source import Source
-from ferrule.streaming.sse_task import HOLD_BYTES, HOLD_FRAMES
+from ferrule.streaming.sse_pump import HOLD_BYTES, HOLD_FRAMES
 from sse_reference import Dispatched, parse
 from ferrule.asgi_core.types import Message
 from streaming_harness import Client, http_scope
