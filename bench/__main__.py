@@ -1,6 +1,6 @@
 """Command line: `python -m bench [options]` (in-process run), `python -m bench profile <scenario>`,
 `python -m bench loopback [options]`, `python -m bench wrk [options]`, `python -m bench validation`,
-`python -m bench fanout`; each takes `--help`.
+`python -m bench fanout`, `python -m bench streams`; each takes `--help`.
 
 Run from the repository root with the benchmark venv (see `bench/__init__.py`).
 """
@@ -28,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import wrk_loopback
 
         return wrk_loopback.main(args[1:])
+    if args and args[0] == "streams":
+        from bench import streams
+
+        return streams.main(args[1:])
     if args and args[0] == "validation":
         from bench import validation_modes
 

@@ -20,9 +20,11 @@ Rules:
   loop (and the watcher) from running; the send loop yields once it held the
   loop for ``YIELD_INTERVAL`` seconds, not after every chunk.
 * Batching: chunks the iterator makes without waiting go out together, in one
-  body message (up to ``BATCH_BYTES`` or the end of the time slice); before the
-  iterator waits for anything (I/O, a sleep, a worker thread), what it made is
-  sent, so batching never delays a chunk behind a wait. PERF: bench ``jsonl``.
+  body message (up to ``BATCH_BYTES`` or the end of the time slice); as soon
+  as the iterator waits for anything (I/O, a sleep, a worker thread), what it
+  made is sent, so batching never delays a chunk behind a wait. The iterator
+  is consumed with ``async for``; a sender task does the batching
+  (``batching.py``). PERF: bench ``streams``.
 * The iterator is closed exactly once on every path (end, HEAD, disconnect,
   error, cancellation), then ``on_disconnect`` runs if the client left.
 * Background tasks run only after the whole body was sent. After a disconnect
@@ -47,14 +49,13 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, I
 from typing import Any, Final, Literal
 
 import anyio
-from anyio.lowlevel import checkpoint
 
 from ferrule.asgi_core.background import BackgroundTask
 from ferrule.asgi_core.response import Response, status_has_no_body
 from ferrule.asgi_core.types import Message, Receive, Scope, Send
 
 from ._source import Source, log_stream_error
-from ._steps import ASYNC_GEN_STEP, Pending, abandon, finish
+from .batching import BATCH_BYTES, Outbox
 
 __all__ = ["BATCH_BYTES", "YIELD_INTERVAL", "OnDisconnect", "OnError", "Outcome", "SendBody", "StreamingResponse"]
 
@@ -66,9 +67,6 @@ SendBody = Callable[[bytes], Awaitable[None]]
 
 YIELD_INTERVAL: Final = 0.002
 """Seconds a stream that never suspends may hold the event loop before it yields."""
-
-BATCH_BYTES: Final = 64 * 1024
-"""Chunks made without waiting are sent together up to this many bytes."""
 
 _END_OF_BODY: Message = {"type": "http.response.body", "body": b"", "more_body": False}
 
@@ -151,77 +149,42 @@ class StreamingResponse(Response):
     async def _send_chunks(self, send_body: SendBody) -> None:
         """Send every chunk of the body through ``send_body`` (the end is sent after).
 
-        Chunks the iterator makes without waiting are batched into one message
-        (up to ``BATCH_BYTES``, or until the time slice ends); before the
-        iterator waits for anything, the batch is sent, so no chunk is ever
-        held back while the next one is not ready (see ``_steps``).
+        The iterator is iterated with ``async for`` in this task; a sender task
+        sends what it made whenever it waits (``batching.Outbox``), so chunks
+        made without waiting go out together and none is held back.
         """
         encode = self.encode_chunk
-        start_step = self.source.iterator.__anext__
         clock = time.monotonic
-        slice_end = clock() + YIELD_INTERVAL
-        batch: list[bytes] = []
-        size = 0
-        try:
-            while True:
-                # The next step, started by hand (see _steps): an item made
-                # without waiting needs no trip through the event loop.
-                step: Any = start_step()
-                if type(step) is not ASYNC_GEN_STEP:
-                    step = step.__await__()
-                try:
-                    yielded = step.send(None)
-                except StopIteration as done:
-                    item = done.value
-                except StopAsyncIteration:
-                    break
-                else:
-                    # The iterator waits: what it made goes out first.
-                    pending = Pending(step, yielded)
-                    if batch:
-                        try:
-                            await send_body(b"".join(batch))
-                        except BaseException:
-                            await self._abandon(pending)
-                            raise
-                        batch.clear()
-                        size = 0
-                    try:
-                        item = await finish(pending)
-                    except StopAsyncIteration:
-                        break
-                chunk = encode(item)
-                batch.append(chunk)
-                size += len(chunk)
-                if size >= BATCH_BYTES:
-                    await send_body(b"".join(batch))
-                    batch.clear()
-                    size = 0
-                # A generator and a send that never suspend would starve the watcher
-                # (and everything else). PERF: bench scenario "jsonl" (a checkpoint
-                # per line cost a third of the time): yield once per time slice.
-                if clock() >= slice_end:
-                    if batch:
-                        await send_body(b"".join(batch))
-                        batch.clear()
-                        size = 0
-                    await checkpoint()
-                    slice_end = clock() + YIELD_INTERVAL
-        except Exception as exc:
-            # What the iterator made before it failed is still delivered.
-            if batch and not isinstance(exc, _ClientGone):
-                await send_body(b"".join(batch))
-            raise
-        if batch:
-            await send_body(b"".join(batch))
-
-    async def _abandon(self, pending: Pending) -> None:
-        # The generator is mid-step (it could not be closed): end that step first.
-        with anyio.CancelScope(shield=True):
+        outbox = Outbox(send_body)
+        failure: Exception | None = None
+        async with anyio.create_task_group() as group:
+            group.start_soon(outbox.run)
+            slice_end = clock() + YIELD_INTERVAL
             try:
-                await abandon(pending)
+                async for item in self.source.iterator:
+                    chunk = encode(item)
+                    if outbox.direct_left:  # the iterator waits between items: no batching
+                        outbox.direct_left -= 1
+                        await outbox.send_direct(chunk)
+                    else:
+                        outbox.put(chunk)
+                        if outbox.size >= BATCH_BYTES:
+                            await outbox.drain()
+                        if outbox.error is not None:
+                            break
+                    # A generator and a send that never suspend would starve the watcher
+                    # (and everything else). PERF: bench scenario "jsonl" (a checkpoint
+                    # per line cost a third of the time): yield once per time slice.
+                    if clock() >= slice_end:
+                        await outbox.drain()
+                        slice_end = clock() + YIELD_INTERVAL
             except Exception as exc:
-                log_stream_error(exc, "error while closing the response stream", self.endpoint_ctx)
+                failure = exc
+            outbox.close()  # what was made before the end (or a failure) is still sent
+        if outbox.error is not None:
+            raise outbox.error
+        if failure is not None:
+            raise failure
 
     async def _close_chunks(self) -> None:
         await self.source.aclose()

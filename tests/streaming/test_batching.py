@@ -1,5 +1,5 @@
 """Streams batch what the iterator makes without waiting, and never hold a
-chunk back while the iterator waits (streaming/_steps.py, StreamingResponse)."""
+chunk back while the iterator waits (streaming/batching.py, StreamingResponse)."""
 
 from __future__ import annotations
 
@@ -16,173 +16,15 @@ from hypothesis import strategies as st
 
 from ferrule.streaming import StreamingResponse
 from ferrule.streaming import response as response_module
-from ferrule.streaming._steps import ASYNC_GEN_STEP, Pending, abandon, finish
+from ferrule.streaming.batching import DIRECT_ITEMS, SAMPLE_BATCHES
 from streaming_harness import Client, http_scope
 
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-# --- the step primitives ---------------------------------------------------------------
-
-
-def next_item(iterator: Any) -> tuple[bool, Any]:
-    """Start a step as the stream loop does: (True, item) or (False, Pending)."""
-    step: Any = iterator.__anext__()
-    if type(step) is not ASYNC_GEN_STEP:
-        step = step.__await__()
-    try:
-        yielded = step.send(None)
-    except StopIteration as done:
-        return True, done.value
-    return False, Pending(step, yielded)
-
-
-async def test_a_ready_step_needs_no_trip_through_the_loop() -> None:
-    async def gen() -> AsyncIterator[int]:
-        yield 1
-        await anyio.lowlevel.checkpoint()
-        yield 2
-
-    it = gen()
-    assert next_item(it) == (True, 1)
-    ready, pending = next_item(it)
-    assert not ready
-    assert await finish(pending) == 2
-    with pytest.raises(StopAsyncIteration):
-        ready, pending = next_item(it)
-        assert not ready
-        await finish(pending)
-
-
-class Countdown:
-    """An async iterator that is not an async generator: its steps are coroutines."""
-
-    def __init__(self, start: int) -> None:
-        self.left = start
-
-    def __aiter__(self) -> Countdown:
-        return self
-
-    async def __anext__(self) -> bytes:
-        if self.left == 0:
-            raise StopAsyncIteration
-        self.left -= 1
-        if self.left % 2 == 0:
-            await anyio.lowlevel.checkpoint()  # every other step waits
-        return b"%d," % self.left
-
-
-async def test_steps_of_other_async_iterators_are_started_through_their_awaitable() -> None:
-    it = Countdown(2)
-    assert next_item(it) == (True, b"1,")
-    ready, pending = next_item(it)
-    assert not ready and await finish(pending) == b"0,"
-    with pytest.raises(StopAsyncIteration):
-        next_item(it)
-
-    client = Client()
-    await StreamingResponse(Countdown(6))(http_scope(), client.receive, client.send)
-    assert b"".join(client.chunks) == b"5,4,3,2,1,0,"
-
-
-async def test_finish_forwards_a_cancellation_to_where_the_step_waits() -> None:
-    seen: list[str] = []
-
-    async def gen() -> AsyncIterator[int]:
-        try:
-            await anyio.sleep(10)
-            yield 1
-        except BaseException as exc:
-            seen.append(type(exc).__name__)
-            raise
-
-    it = gen()
-    ready, pending = next_item(it)
-    assert not ready
-    with anyio.move_on_after(0.01):
-        await finish(pending)
-    assert seen == ["CancelledError"]
-    await it.aclose()  # the step ended: the generator can be closed
-
-
-async def test_a_step_that_handles_what_is_thrown_in_gives_its_item() -> None:
-    async def gen() -> AsyncIterator[str]:
-        try:
-            await anyio.sleep(10)
-        except anyio.get_cancelled_exc_class():
-            yield "caught"  # swallows the cancellation: the step still ends with an item
-
-    it = gen()
-    ready, pending = next_item(it)
-    assert not ready
-    with anyio.move_on_after(0.01):
-        assert await finish(pending) == "caught"
-    await it.aclose()
-
-
-def test_closing_a_finish_closes_the_step_it_waits_for() -> None:
-    closed: list[str] = []
-
-    class Slow:
-        def __aiter__(self) -> Slow:
-            return self
-
-        async def __anext__(self) -> int:
-            try:
-                await anyio.lowlevel.checkpoint()
-                return 1
-            finally:
-                closed.append("step closed")
-
-    async def main() -> None:
-        ready, pending = next_item(Slow())
-        assert not ready
-        waiting = finish(pending)
-        waiting.send(None)  # suspended where the step waits, as a task would be
-        waiting.close()  # the awaiting coroutine is closed (say, garbage-collected)
-
-    anyio.run(main)
-    assert closed == ["step closed"]
-
-
-async def test_abandon_runs_an_awaiting_cleanup_and_frees_the_generator() -> None:
-    log: list[str] = []
-
-    async def gen() -> AsyncIterator[int]:
-        try:
-            await anyio.lowlevel.checkpoint()
-            yield 1
-        finally:
-            await anyio.lowlevel.checkpoint()
-            log.append("cleaned")
-
-    it = gen()
-    ready, pending = next_item(it)
-    assert not ready
-    await abandon(pending)
-    assert log == ["cleaned"]
-    await abandon(pending)  # a second time: nothing left to end
-    assert log == ["cleaned"]
-    await it.aclose()  # no "asynchronous generator is already running"
-
-
-async def test_abandon_reports_a_failing_cleanup() -> None:
-    async def gen() -> AsyncIterator[int]:
-        try:
-            await anyio.lowlevel.checkpoint()
-            yield 1
-        finally:
-            raise ValueError("cleanup broke")
-
-    ready, pending = next_item(gen())
-    assert not ready
-    with pytest.raises(ValueError, match="cleanup broke"):
-        await abandon(pending)
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 # --- StreamingResponse -------------------------------------------------------------------
@@ -309,6 +151,103 @@ async def test_a_disconnect_while_the_generator_waits_closes_it_once() -> None:
     assert finalized == ["finally"]
 
 
+# --- direct mode: a generator that waits between its items -------------------------------
+
+
+async def test_a_waiting_generator_gets_direct_sends_then_batching_again(long_time_slice: None) -> None:
+    """Items made one per wait go out one message each: the first
+    ``SAMPLE_BATCHES`` through the sender task, the next ``DIRECT_ITEMS`` from
+    the request's own task (direct mode); then batching is tried again, and
+    the ready items that follow are batched."""
+    waiting_items = SAMPLE_BATCHES + DIRECT_ITEMS
+    senders: list[Any] = []
+
+    async def on_body(client: Client, body: bytes) -> None:
+        senders.append(anyio.get_current_task().id)
+
+    async def gen() -> AsyncIterator[bytes]:
+        for i in range(waiting_items):
+            await anyio.wait_all_tasks_blocked()  # a real wait: every other task ran
+            yield b"w%d," % i
+        for i in range(300):
+            yield b"r%d," % i
+
+    client = Client(on_body=on_body)
+    request_task = anyio.get_current_task().id
+    with anyio.fail_after(10):
+        await StreamingResponse(gen())(http_scope(), client.receive, client.send)
+    assert client.chunks[:waiting_items] == [b"w%d," % i for i in range(waiting_items)]
+    assert client.chunks[waiting_items:] == [b"".join(b"r%d," % i for i in range(300))]
+    assert request_task not in senders[:SAMPLE_BATCHES]  # the sender task sent these
+    assert set(senders[SAMPLE_BATCHES:waiting_items]) == {request_task}  # direct sends
+    assert senders[waiting_items] != request_task  # batching again
+
+
+@pytest.mark.parametrize("on_error", ["end", "raise"])
+async def test_an_error_in_direct_mode_keeps_what_was_sent(
+    on_error: Any, long_time_slice: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    finalized: list[str] = []
+
+    async def gen() -> AsyncIterator[bytes]:
+        try:
+            for i in range(3 * SAMPLE_BATCHES):
+                await anyio.wait_all_tasks_blocked()
+                yield b"%d," % i
+            raise RuntimeError("upstream broke")
+        finally:
+            finalized.append("finally")
+
+    client = Client()
+    response = StreamingResponse(gen(), on_error=on_error)
+    with caplog.at_level(logging.ERROR, logger="ferrule.streaming"):
+        if on_error == "raise":
+            with pytest.raises(RuntimeError, match="upstream broke"):
+                await response(http_scope(), client.receive, client.send)
+            assert not client.finished  # a truncated body, not a complete one
+        else:
+            await response(http_scope(), client.receive, client.send)
+            assert client.finished
+            assert "upstream broke" in caplog.text
+    assert client.body == b"".join(b"%d," % i for i in range(3 * SAMPLE_BATCHES))
+    assert response.outcome == "failed"
+    assert finalized == ["finally"]
+
+
+async def test_a_failed_send_in_direct_mode_closes_the_generator_once(long_time_slice: None) -> None:
+    made = 0
+    finalized: list[str] = []
+    limit = SAMPLE_BATCHES + 10  # a send in direct mode fails
+
+    async def gen() -> AsyncIterator[bytes]:
+        nonlocal made
+        try:
+            while True:
+                await anyio.wait_all_tasks_blocked()
+                made += 1
+                yield b"z"
+        finally:
+            await anyio.lowlevel.checkpoint()  # a cleanup that awaits
+            finalized.append("finally")
+
+    client = Client(send_raises_after=limit)
+    response = StreamingResponse(gen())
+    with anyio.fail_after(10):
+        await response(http_scope(), client.receive, client.send)
+    assert client.chunks == [b"z"] * limit
+    assert response.outcome == "disconnected"
+    assert made == limit + 1  # the failed send was the request task's own: nothing more was asked
+    assert finalized == ["finally"]
+
+
+async def test_a_sync_iterator_streams_in_order_through_the_worker_thread() -> None:
+    # Every item is a thread hop (a wait): direct mode after the first batches.
+    client = Client()
+    await StreamingResponse(iter([b"%d," % i for i in range(100)]))(http_scope(), client.receive, client.send)
+    assert client.body == b"".join(b"%d," % i for i in range(100))
+    assert client.finished
+
+
 # A generator program: ("yield", size) makes a chunk, ("pause",) awaits a checkpoint.
 programs = st.lists(
     st.one_of(st.tuples(st.just("yield"), st.integers(0, 700)), st.tuples(st.just("pause"))),
@@ -316,12 +255,22 @@ programs = st.lists(
 )
 
 
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
 @settings(max_examples=150, deadline=None)
 @given(program=programs, cap=st.integers(1, 2000))
-def test_every_chunk_is_sent_before_the_generator_waits(program: list[tuple[Any, ...]], cap: int) -> None:
+def test_every_chunk_is_sent_before_the_generator_waits(
+    backend: str, program: list[tuple[Any, ...]], cap: int
+) -> None:
     """After each wait of the generator, everything it made before was sent; the
     bytes arrive complete and in order; no message is over the cap but by the
-    last chunk added to it."""
+    last chunk added to it.
+
+    The wait: one checkpoint on asyncio (it runs woken tasks in order, so the
+    sender goes first); on trio, until every other task is blocked, because
+    trio runs the tasks woken in one turn in a random order and the generator
+    may resume before the sender in that same turn.
+    """
+    pause = anyio.lowlevel.checkpoint if backend == "asyncio" else anyio.wait_all_tasks_blocked
 
     async def main() -> None:
         client = Client()
@@ -335,7 +284,7 @@ def test_every_chunk_is_sent_before_the_generator_waits(program: list[tuple[Any,
                     made.extend(chunk)
                     yield chunk
                 else:
-                    await anyio.lowlevel.checkpoint()
+                    await pause()
                     checked.append(b"".join(client.chunks) == bytes(made))
 
         with mock.patch.object(response_module, "BATCH_BYTES", cap):
@@ -344,4 +293,4 @@ def test_every_chunk_is_sent_before_the_generator_waits(program: list[tuple[Any,
         assert b"".join(client.chunks) == bytes(made)
         assert all(len(chunk) < cap + 700 for chunk in client.chunks)
 
-    anyio.run(main)
+    anyio.run(main, backend=backend)
