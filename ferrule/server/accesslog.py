@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from typing import Any, Final
 
@@ -31,6 +32,8 @@ def _build_table() -> dict[int, str]:
 
 
 _ESCAPES: Final = _build_table()
+#: Any byte `_ESCAPES` replaces.
+_NEEDS_ESCAPE: Final = re.compile(rb'[\x00-\x1f\x7f-\xff"\\]')
 
 
 def escape(raw: bytes | str) -> str:
@@ -40,7 +43,8 @@ def escape(raw: bytes | str) -> str:
     byte by byte rather than passed through.
     """
     data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
-    if not any(b in _ESCAPES for b in data):
+    # PERF: one regex scan instead of a Python loop per byte (4 values per access line).
+    if _NEEDS_ESCAPE.search(data) is None:
         return data.decode("ascii")
     return "".join(_ESCAPES.get(b) or chr(b) for b in data)
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import anyio
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ferrule.server import ClientDisconnected
 from ferrule.server.accesslog import escape, format_access_line
@@ -443,6 +445,13 @@ def test_access_log_escapes_control_characters() -> None:
     assert line == '1.2.3.4:5 - "GET /x\\x1b[31m\\x22\\x0a\\x5c\\xff HTTP/1.1" 200 1.5ms'
     assert escape("é\r") == "\\xc3\\xa9\\x0d"
     assert all(0x20 <= ord(c) < 0x7F for c in line)
+
+
+@given(st.binary(max_size=64) | st.text(max_size=32))
+def test_access_log_escape_matches_the_byte_by_byte_model(raw: bytes | str) -> None:
+    data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
+    model = "".join(chr(b) if 0x20 <= b < 0x7F and b not in b'"\\' else f"\\x{b:02x}" for b in data)
+    assert escape(raw) == model
 
 
 async def test_no_access_log_when_disabled(caplog: pytest.LogCaptureFixture) -> None:
