@@ -107,6 +107,33 @@ async def test_connections_opened_at_once_are_all_served() -> None:
             assert (await client.read_response()).body == b"ok"
 
 
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+async def test_trio_serves_through_the_anyio_accept_loop_and_stops(anyio_backend: str) -> None:
+    # Trio has no asyncio loop: connections are accepted by the anyio loop and run in the task group.
+    cancelled = anyio.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == "/stuck":
+            try:
+                await anyio.sleep_forever()
+            finally:
+                cancelled.set()
+        await ok_app(scope, receive, send)
+
+    with anyio.fail_after(10):
+        async with running(app, shutdown_timeout=0.2) as srv:
+            client = await RawClient.connect(srv.port)
+            for _ in range(2):
+                await client.send(GET)
+                assert (await client.read_response()).body == b"ok"
+            stuck = await RawClient.connect(srv.port)
+            await stuck.send(b"GET /stuck HTTP/1.1\r\nHost: x\r\n\r\n")
+            await anyio.wait_all_tasks_blocked()
+            srv.stop.set()
+            assert await stuck.is_closed()
+    assert cancelled.is_set()
+
+
 # -- the lazy deadline timer over sockets ----------------------------------------------------------
 
 
