@@ -247,7 +247,22 @@ async def parse_form(
         PayloadTooLargeError: (413) a count or size limit was exceeded.
         RequestHeaderFieldsTooLargeError: (431) a part head is over its limits.
         UnsupportedMediaTypeError: (415) the media type is not a form type.
+
+    A parse that stops before the end of ``chunks`` (a limit, a malformed
+    body) closes it when it has ``aclose()``: an async generator left for the
+    garbage collector is finalized late, and trio warns about it.
     """
+    try:
+        return await _parse_form(chunks, content_type, limits)
+    finally:
+        aclose = getattr(chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+async def _parse_form(
+    chunks: AsyncIterator[bytes], content_type: str | bytes | None, limits: FormLimits
+) -> FormData:
     if not content_type:
         return FormData()
     media_type, params = parse_options_header(content_type)

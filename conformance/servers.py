@@ -87,9 +87,13 @@ def _uvicorn(http: str, ws: str) -> Command:
     return command
 
 
-def _hypercorn(target: str, port: int, root: str) -> list[str]:
-    cmd = _py("-m", "hypercorn", target, "--bind", f"{HOST}:{port}", "--log-level", "WARNING")
-    return cmd + (["--root-path", root] if root else [])
+def _hypercorn(worker_class: str) -> Command:
+    def command(target: str, port: int, root: str) -> list[str]:
+        cmd = _py("-m", "hypercorn", target, "--bind", f"{HOST}:{port}", "--log-level", "WARNING",
+                  "--worker-class", worker_class)
+        return cmd + (["--root-path", root] if root else [])
+
+    return command
 
 
 def _daphne(target: str, port: int, root: str) -> list[str]:
@@ -109,7 +113,10 @@ SERVERS: Final[tuple[ServerSpec, ...]] = (
                "uvicorn --http h11 --ws wsproto"),
     ServerSpec("uvicorn-httptools", ("uvicorn", "httptools", "websockets"), False,
                _uvicorn("httptools", "websockets"), "uvicorn --http httptools --ws websockets"),
-    ServerSpec("hypercorn", ("hypercorn",), False, _hypercorn, "hypercorn (h11 + wsproto)"),
+    ServerSpec("hypercorn", ("hypercorn",), False, _hypercorn("asyncio"), "hypercorn (h11 + wsproto)"),
+    # The app on trio: ferrule's whole pipeline under a trio event loop, over real sockets.
+    ServerSpec("hypercorn-trio", ("hypercorn", "trio"), False, _hypercorn("trio"),
+               "hypercorn --worker-class trio (h11 + wsproto, the app on trio)"),
     ServerSpec("daphne", ("daphne",), True, _daphne, "daphne (Twisted + autobahn)"),
     ServerSpec("granian", ("granian",), True, _granian, "granian --interface asgi (Rust)"),
 )

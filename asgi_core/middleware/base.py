@@ -27,7 +27,8 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 
 import anyio
 from anyio.abc import TaskGroup
@@ -79,7 +80,7 @@ class _DownstreamResponse(Response):
         self._headers = None
         self._call = call
 
-    async def _messages(self) -> AsyncIterator[Message]:
+    async def _messages(self) -> AsyncGenerator[Message, None]:
         """The body messages (or one pathsend) up to the last one."""
         stream = self._call.stream
         async with stream:
@@ -102,25 +103,28 @@ class _DownstreamResponse(Response):
         raise RuntimeError("the app returned without completing the response body")
 
     async def body_iterator(self) -> AsyncIterator[bytes]:
-        async for message in self._messages():
-            if message["type"] == "http.response.pathsend":
-                async with await anyio.open_file(message["path"], "rb") as file:
-                    while chunk := await file.read(_FILE_CHUNK):
-                        yield chunk
-                return
-            chunk = message.get("body", b"")
-            if chunk:
-                yield chunk
+        # aclosing: a pathsend returns before _messages() ends; closed here, not by the GC (trio warns).
+        async with aclosing(self._messages()) as messages:
+            async for message in messages:
+                if message["type"] == "http.response.pathsend":
+                    async with await anyio.open_file(message["path"], "rb") as file:
+                        while chunk := await file.read(_FILE_CHUNK):
+                            yield chunk
+                    return
+                chunk = message.get("body", b"")
+                if chunk:
+                    yield chunk
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        async for message in self._messages():
-            if message["type"] == "http.response.pathsend":
-                await send(message)
-                return
-            chunk = message.get("body", b"")
-            if chunk:
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        async with aclosing(self._messages()) as messages:
+            async for message in messages:
+                if message["type"] == "http.response.pathsend":
+                    await send(message)
+                    return
+                chunk = message.get("body", b"")
+                if chunk:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
 
 

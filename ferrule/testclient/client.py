@@ -9,6 +9,8 @@ How it works:
 * ``TestClient`` runs it on an anyio blocking portal: the one of its ``with``
   block (which also runs the lifespan), or a temporary one per request outside
   of a ``with``. A streaming response pulls its chunks through the same portal.
+  The portal's event loop is anyio's ``backend`` (``"asyncio"`` or ``"trio"``;
+  Starlette's ``backend``/``backend_options``).
 * ``AsyncTestClient`` awaits it directly in the test's event loop.
 * WebSocket sessions reuse ``_portal()``, ``app_state`` and the scope of an
   HTTP request, turned into a ``websocket`` scope.
@@ -19,7 +21,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING
+from importlib.util import find_spec
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 from urllib.parse import urljoin
 
 import anyio
@@ -31,6 +34,7 @@ from .response import ClientResponse
 from .session import ClientSession, RequestOptions, TooManyRedirects
 from .transport import LifespanManager, http_scope
 from .websocket import WebSocketTestSession
+from ferrule.asgi_core.types import ASGIApp
 from ferrule.asgi_core.url import URL
 
 if TYPE_CHECKING:
@@ -40,6 +44,33 @@ __all__ = ["AsyncTestClient", "RequestOptions", "TestClient", "TooManyRedirects"
 
 # How long the app gets to return after lifespan.shutdown.complete.
 LIFESPAN_GRACE_SECONDS = 5.0
+
+Backend = Literal["asyncio", "trio"]
+_BACKENDS: tuple[str, ...] = ("asyncio", "trio")
+
+
+class AsyncBackend(TypedDict):
+    """Where ``TestClient`` runs the app: ``start_blocking_portal``'s arguments (Starlette's name)."""
+
+    backend: str
+    backend_options: dict[str, Any]
+
+
+def _check_backend(backend: str, backend_options: dict[str, Any] | None) -> AsyncBackend:
+    """The portal arguments, or an error naming what to pass instead."""
+    if backend not in _BACKENDS:
+        raise ValueError(
+            f"TestClient(backend={backend!r}): unknown async backend; "
+            "pass backend='asyncio' (the default) or backend='trio' (anyio's backends)"
+        )
+    if backend == "trio" and find_spec("trio") is None:
+        raise ValueError("TestClient(backend='trio') needs the trio package: pip install trio")
+    if backend_options is not None and not isinstance(backend_options, dict):
+        raise TypeError(
+            f"TestClient(backend_options=...) must be a dict of anyio backend options "
+            f"(e.g. {{'use_uvloop': True}}), got {type(backend_options).__name__}"
+        )
+    return {"backend": backend, "backend_options": dict(backend_options or {})}
 
 
 class TestClient(ClientSession):
@@ -51,15 +82,41 @@ class TestClient(ClientSession):
         raise_server_exceptions: let the app's exceptions reach the test
             (else: a 500 response when the app had not answered yet).
         root_path: the ASGI ``root_path`` (an app mounted under a prefix).
+        backend: the event loop the app runs on, ``"asyncio"`` or ``"trio"``
+            (needs the ``trio`` package).
+        backend_options: anyio's options for that backend, e.g.
+            ``{"use_uvloop": True}`` for asyncio.
         cookies: initial cookies, sent to every host.
         headers: headers sent with every request.
         follow_redirects: the default for requests.
         client: the scope's ``client`` address.
 
     Use ``with TestClient(app) as client:`` to run the app's lifespan.
+
+    Raises:
+        ValueError: an unknown ``backend``, or ``"trio"`` without trio installed.
     """
 
     __test__ = False  # not a pytest test class
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        base_url: str = "http://testserver",
+        raise_server_exceptions: bool = True,
+        root_path: str = "",
+        backend: Backend = "asyncio",
+        backend_options: dict[str, Any] | None = None,
+        cookies: CookiesInput = None,
+        headers: HeadersInput = None,
+        follow_redirects: bool = True,
+        client: tuple[str, int] | None = ("testclient", 50000),
+    ) -> None:
+        # COMPAT(starlette): backend and backend_options come after root_path, as in Starlette.
+        self.async_backend = _check_backend(backend, backend_options)
+        super().__init__(
+            app, base_url, raise_server_exceptions, root_path, cookies, headers, follow_redirects, client
+        )
 
     # set by ``__enter__`` for the ``with`` block, cleared by ``__exit__``
     _exit_stack: ExitStack | None = None
@@ -71,12 +128,12 @@ class TestClient(ClientSession):
         if self._active_portal is not None:
             yield self._active_portal
         else:
-            with start_blocking_portal(backend="asyncio") as portal:
+            with start_blocking_portal(**self.async_backend) as portal:
                 yield portal
 
     def __enter__(self) -> Self:
         stack = ExitStack()
-        portal = stack.enter_context(start_blocking_portal(backend="asyncio"))
+        portal = stack.enter_context(start_blocking_portal(**self.async_backend))
         self.app_state = {}
         try:
             manager = portal.call(LifespanManager.create, self.app, self.app_state)
@@ -186,7 +243,11 @@ class TestClient(ClientSession):
 
 
 class AsyncTestClient(ClientSession):
-    """``TestClient`` for async tests: same arguments, ``async with``, awaited methods."""
+    """``TestClient`` for async tests: same arguments, ``async with``, awaited methods.
+
+    It runs the app in the test's own event loop, whichever anyio backend that
+    is (asyncio or trio), so it takes no ``backend`` argument.
+    """
 
     __test__ = False  # not a pytest test class
 

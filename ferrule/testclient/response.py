@@ -22,6 +22,7 @@ import json as jsonlib
 import re
 import zlib
 from collections.abc import AsyncGenerator, Iterator
+from contextlib import aclosing
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
@@ -414,25 +415,28 @@ class ClientResponse:
 
     async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncGenerator[bytes, None]:
         pipe = self._decoded_pipeline(_Rechunk(chunk_size))
-        async for chunk in self.aiter_raw():
-            for out in pipe.feed(chunk):
-                yield out
+        async with aclosing(self.aiter_raw()) as raw:  # closed with us, not by the GC (trio warns)
+            async for chunk in raw:
+                for out in pipe.feed(chunk):
+                    yield out
         for out in pipe.flush():
             yield out
 
     async def aiter_text(self, chunk_size: int | None = None) -> AsyncGenerator[str, None]:
         pipe: _Pipeline[str] = self._decoded_pipeline(_Text(self.encoding), _Rechunk[str](chunk_size))
-        async for chunk in self.aiter_raw():
-            for out in pipe.feed(chunk):
-                yield out
+        async with aclosing(self.aiter_raw()) as raw:  # closed with us, not by the GC (trio warns)
+            async for chunk in raw:
+                for out in pipe.feed(chunk):
+                    yield out
         for out in pipe.flush():
             yield out
 
     async def aiter_lines(self) -> AsyncGenerator[str, None]:
         pipe: _Pipeline[str] = self._decoded_pipeline(_Text(self.encoding), _Lines())
-        async for chunk in self.aiter_raw():
-            for out in pipe.feed(chunk):
-                yield out
+        async with aclosing(self.aiter_raw()) as raw:  # closed with us, not by the GC (trio warns)
+            async for chunk in raw:
+                for out in pipe.feed(chunk):
+                    yield out
         for out in pipe.flush():
             yield out
 

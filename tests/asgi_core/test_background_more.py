@@ -12,11 +12,6 @@ from ferrule.asgi_core.background import BackgroundTask, BackgroundTasks
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_async_function_runs_in_the_event_loop_thread_with_its_arguments() -> None:
     calls: list[Any] = []
 

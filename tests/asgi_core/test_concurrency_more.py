@@ -13,11 +13,6 @@ from ferrule.asgi_core.concurrency import iterate_in_threadpool, run_in_threadpo
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def _where(*args: object, **kwargs: object) -> tuple[tuple[object, ...], dict[str, object], int]:
     return args, kwargs, threading.get_ident()
 

@@ -21,11 +21,6 @@ DATA = bytes(range(256)) * 1024  # 256 KiB: several 64 KiB chunks
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def data_file(tmp_path: Path) -> Path:
     path = tmp_path / "data.bin"
     path.write_bytes(DATA)

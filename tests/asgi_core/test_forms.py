@@ -29,11 +29,6 @@ URLENCODED = "application/x-www-form-urlencoded"
 LIMITS = FormLimits()
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def stream(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:
     for chunk in chunks:
         yield chunk

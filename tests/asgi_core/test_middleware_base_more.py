@@ -28,11 +28,6 @@ from ferrule.testclient import TestClient
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Boom(Exception):
     pass
 

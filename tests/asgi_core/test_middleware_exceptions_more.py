@@ -20,11 +20,6 @@ from ferrule.asgi_core.websocket import WebSocket
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Base(Exception):
     pass
 

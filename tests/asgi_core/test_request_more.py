@@ -20,11 +20,6 @@ from ferrule.asgi_core.types import Message, Receive, Scope
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Feed:
     """A receive channel that hands out ``chunks`` as body messages, then disconnects."""
 

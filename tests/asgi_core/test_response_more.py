@@ -27,11 +27,6 @@ from ferrule.asgi_core.types import Message
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 # --- rendering and headers ---------------------------------------------------------
 
 

@@ -16,11 +16,6 @@ from ferrule.asgi_core.websocket import WebSocket, WebSocketDisconnect, WebSocke
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def ws_scope(extensions: dict[str, Any] | None = None) -> Scope:
     scope = http_scope("/ws", scope_type="websocket", extensions=extensions)
     scope["scheme"] = "ws"

@@ -10,11 +10,6 @@ import pytest
 import sec_driver
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def open_fds() -> set[str]:
     """This process' open file descriptors (Linux ``/proc``)."""
     return set(os.listdir("/proc/self/fd"))

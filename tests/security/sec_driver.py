@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
+import trio
+from backends import all_tasks, running_backend
 
 from ferrule.asgi_core.types import ASGIApp, Message, Scope
 
@@ -195,7 +197,7 @@ async def aiter_chunks(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:
         yield chunk
 
 
-def other_tasks() -> set[asyncio.Task[object]]:
-    """Every task of the running loop except the current one."""
-    current = asyncio.current_task()
-    return {task for task in asyncio.all_tasks() if task is not current}
+def other_tasks() -> set[Any]:
+    """Every task of the running loop (asyncio's or trio's) except the current one."""
+    current = asyncio.current_task() if running_backend() == "asyncio" else trio.lowlevel.current_task()
+    return {task for task in all_tasks() if task is not current}

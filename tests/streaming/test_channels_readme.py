@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ferrule.testclient import TestClient
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -36,6 +38,7 @@ def _events(lines: Any, n: int) -> list[dict[str, str]]:
     raise AssertionError("the stream ended")
 
 
+@pytest.mark.asyncio_only("the example uses the Redis channel backend (redis.asyncio: asyncio only)")
 def test_the_readme_channels_example(redis_url: str) -> None:
     source = _example()
     assert 'RedisBackend("redis://127.0.0.1:6379/0")' in source

@@ -13,12 +13,10 @@ import pytest
 from ferrule.channels import Channels, ChannelsUnavailable, RedisBackend
 from redis_server import RedisServer
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.asyncio_only("the Redis channel backend uses redis.asyncio, which runs on asyncio only"),
+]
 
 
 @pytest.fixture

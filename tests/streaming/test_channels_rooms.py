@@ -14,11 +14,6 @@ from ferrule.channels import SLOW_CONSUMER_CLOSE, Channels, Room
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Peer:
     """An ASGI WebSocket client; ``stalled`` makes every send after the accept block (a full socket)."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from backends import all_tasks, running_backend
 import json
 import logging
 import threading
@@ -22,11 +22,6 @@ from ferrule.asgi_core.types import Message
 from streaming_harness import Client, http_scope
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 def read_jsonl(stream: bytes, cuts: list[int]) -> list[Any]:
@@ -167,7 +162,7 @@ async def test_on_error_raise_is_available() -> None:
 @pytest.mark.parametrize("suspends", [True, False])
 async def test_disconnect_closes_generator_once(suspends: bool) -> None:
     finalized = disconnects = 0
-    before = len(asyncio.all_tasks())
+    before = len(all_tasks())
 
     async def gen() -> AsyncIterator[int]:
         nonlocal finalized
@@ -193,10 +188,12 @@ async def test_disconnect_closes_generator_once(suspends: bool) -> None:
     with anyio.fail_after(5):
         await JSONLinesResponse(gen(), on_disconnect=on_disconnect)(http_scope(), client.receive, client.send)
     lines = read_jsonl(client.body, [])
-    if suspends:  # the watcher runs at the generator's next suspension
+    if suspends and running_backend() == "asyncio":  # the watcher runs at the generator's next suspension
         assert lines == [1, 2, 3, 4]
+    elif suspends:  # trio may run the generator's task first in the batch that wakes the watcher
+        assert lines in ([1, 2, 3, 4], [1, 2, 3, 4, 5])
     else:  # a stream that never suspends yields to the watcher once per time slice
         assert lines == list(range(1, len(lines) + 1)) and len(lines) >= 4
     assert not client.finished
     assert (finalized, disconnects) == (1, 1)
-    assert len(asyncio.all_tasks()) == before
+    assert len(all_tasks()) == before

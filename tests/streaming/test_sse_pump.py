@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from backends import all_tasks
 import gc
 import logging
 import random
@@ -35,11 +35,6 @@ from streaming_harness import Client, http_scope
 pytestmark = pytest.mark.anyio
 
 PING = KEEPALIVE_COMMENT
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 class Item(BaseModel):
@@ -253,7 +248,7 @@ async def test_idle_stream_closed_after_max_keepalives() -> None:
 @pytest.mark.parametrize("kind", ["async", "sync"])
 async def test_disconnect_mid_stream(kind: str) -> None:
     life = Life()
-    before = len(asyncio.all_tasks())
+    before = len(all_tasks())
 
     async def agen() -> AsyncIterator[int]:
         try:
@@ -288,12 +283,12 @@ async def test_disconnect_mid_stream(kind: str) -> None:
     assert life.disconnects == 1
     assert life.background_runs == 0
     assert not client.finished
-    assert len(asyncio.all_tasks()) == before
+    assert len(all_tasks()) == before
 
 
 async def test_disconnect_while_idle_with_pings_running() -> None:
     life = Life()
-    before = len(asyncio.all_tasks())
+    before = len(all_tasks())
 
     async def gen() -> AsyncIterator[int]:
         try:
@@ -315,7 +310,7 @@ async def test_disconnect_while_idle_with_pings_running() -> None:
         await response(http_scope(), client.receive, client.send)
     assert client.chunks[:2] == [b"data: 1\n\n", PING]
     assert (life.finalized, life.disconnects) == (1, 1)
-    assert len(asyncio.all_tasks()) == before
+    assert len(all_tasks()) == before
 
 
 async def test_oserror_on_send_ends_quietly() -> None:
@@ -476,7 +471,7 @@ async def test_head_sends_headers_only_and_never_starts_the_generator() -> None:
 
 async def test_entered_on_an_exit_stack_the_pump_lives_with_the_request() -> None:
     life = Life()
-    before = len(asyncio.all_tasks())
+    before = len(all_tasks())
 
     async def gen() -> AsyncIterator[int]:
         try:
@@ -488,11 +483,11 @@ async def test_entered_on_an_exit_stack_the_pump_lives_with_the_request() -> Non
     client = Client()
     async with AsyncExitStack() as stack:
         response = await stack.enter_async_context(EventSourceResponse(gen(), encode_item=jsonable_json))
-        assert len(asyncio.all_tasks()) == before + 1  # the producer; the sending task forwards
+        assert len(all_tasks()) == before + 1  # the producer; the sending task forwards
         await response(http_scope(), client.receive, client.send)
         assert life.finalized == 1  # finalized before the call returned
     assert client.body == b"data: 0\n\ndata: 1\n\ndata: 2\n\n" and client.finished
-    assert len(asyncio.all_tasks()) == before
+    assert len(all_tasks()) == before
 
 
 async def test_exit_stack_closes_a_response_that_was_never_sent() -> None:

@@ -39,11 +39,6 @@ from ferrule.asgi_core.types import ASGIApp, Message, Receive, Scope, Send
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 # --- small raw ASGI apps --------------------------------------------------------
 
 

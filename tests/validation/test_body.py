@@ -24,11 +24,6 @@ from ferrule.validation.fields import analyze_param
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Item(BaseModel):
     name: str
 

@@ -40,11 +40,6 @@ from ferrule.validation import (
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Kind(enum.Enum):
     a = "a"
     b = "b"

@@ -32,11 +32,6 @@ from pinned import CAPTURED
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Color(str, enum.Enum):
     red = "red"
     green = "green"

@@ -26,11 +26,6 @@ from ferrule.validation import (
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def endpoint_here() -> None: ...
 
 

@@ -15,11 +15,6 @@ from ferrule.validation.serialize import compile_response
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def _query_groups(*endpoints: Any) -> list[Any]:
     return [compile_endpoint(endpoint)._locations[0].group for endpoint in endpoints]
 

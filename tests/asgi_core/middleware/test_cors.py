@@ -15,11 +15,6 @@ A = "https://a.example"
 EVIL = "https://evil.example"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def call(mw: CORSMiddleware, *headers: tuple[str, str], method: str = "GET") -> Result:
     return await run(mw, http_scope("/", method=method, headers=headers))
 

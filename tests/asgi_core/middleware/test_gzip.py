@@ -19,11 +19,6 @@ BIG = b"the quick brown fox jumps over the lazy dog. " * 100
 GZ = ("accept-encoding", "gzip, deflate, br")
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def call(app: ASGIApp, *headers: tuple[str, str], method: str = "GET", **mw: object) -> Result:
     return await run(GZipMiddleware(app, **mw), http_scope("/", method=method, headers=headers))  # type: ignore[arg-type]
 

@@ -10,11 +10,6 @@ from ferrule.asgi_core.middleware.httpsredirect import HTTPSRedirectMiddleware
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.mark.parametrize(
     ("host", "location"),
     [

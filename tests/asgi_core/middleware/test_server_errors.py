@@ -13,11 +13,6 @@ from ferrule.asgi_core.types import Message, Receive, Scope, Send
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Boom(Exception):
     pass
 

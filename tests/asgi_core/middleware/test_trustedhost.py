@@ -11,11 +11,6 @@ from ferrule.asgi_core.middleware.trustedhost import TrustedHostMiddleware, host
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def call(allowed: list[str] | None, host: str | None, **kw: object) -> Result:
     headers = [] if host is None else [("host", host)]
     mw = TrustedHostMiddleware(Recorder(), allowed_hosts=allowed, **kw)  # type: ignore[arg-type]

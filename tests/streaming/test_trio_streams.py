@@ -1,0 +1,71 @@
+"""A generator that batches, then sleeps, under a slow reader: on asyncio and trio.
+
+Found by the trio run (issue 16) against the former hand-started steps
+(``_steps.py``, since replaced by ``streaming/batching.py``'s sender task): a
+generator that made items without waiting and then slept left its
+``trio.sleep`` (a trio cancel scope) suspended while the stream sent the
+batch; when the sleep's deadline passed during that send, trio cancelled the
+send and the body ended incomplete (asyncio failed the same way with an
+``anyio.move_on_after`` in the generator). Kept as a regression test.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import anyio
+import pytest
+
+from ferrule import App
+from ferrule.responses import StreamingResponse
+from ferrule.testclient import TestClient
+
+
+def waiting_app() -> App:
+    app = App()
+
+    @app.get("/s")
+    async def stream() -> StreamingResponse:
+        async def gen() -> AsyncIterator[str]:
+            for i in range(3):
+                yield f"{i}a\n"
+                yield f"{i}b\n"  # made without waiting: a batch on asyncio
+                await anyio.sleep(0.01)  # a cancel scope on trio
+
+        return StreamingResponse(gen())
+
+    return app
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_a_generator_that_sleeps_after_a_batch_survives_a_slow_reader(backend: str) -> None:
+    chunks: list[bytes] = []
+    with TestClient(waiting_app(), backend=backend).stream("GET", "/s") as response:
+        for chunk in response.iter_raw():
+            chunks.append(chunk)
+            time.sleep(0.05)  # slower than the generator's sleep: its deadline passes mid-send
+    assert b"".join(chunks) == b"0a\n0b\n1a\n1b\n2a\n2b\n"
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_a_timeout_inside_the_generator_survives_a_slow_reader(backend: str) -> None:
+    app = App()
+
+    @app.get("/s")
+    async def stream() -> StreamingResponse:
+        async def gen() -> AsyncIterator[str]:
+            for i in range(3):
+                yield f"{i}a\n"
+                yield f"{i}b\n"
+                with anyio.move_on_after(0.01):  # expires while the batch's send waits
+                    await anyio.sleep(1)
+
+        return StreamingResponse(gen())
+
+    chunks: list[bytes] = []
+    with TestClient(app, backend=backend).stream("GET", "/s") as response:
+        for chunk in response.iter_raw():
+            chunks.append(chunk)
+            time.sleep(0.05)
+    assert b"".join(chunks) == b"0a\n0b\n1a\n1b\n2a\n2b\n"
