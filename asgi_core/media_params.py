@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Final
 from urllib.parse import unquote_to_bytes
 
-__all__ = ["parse_options_header", "parse_params"]
+__all__ = ["parse_options_header", "parse_params", "quality"]
 
 # SPEC: RFC 9110 §5.6.4 quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text ).
 # COMPAT: browsers never escape inside quoted strings (WHATWG HTML percent-
@@ -146,3 +146,20 @@ def parse_options_header(value: str | bytes) -> tuple[str, dict[str, str]]:
     text = value.decode("latin-1") if isinstance(value, bytes) else value
     media_type, params, _ = parse_params(text)
     return media_type, params
+
+
+def quality(params: str, invalid: float) -> float:
+    """The ``q`` weight among the ``;``-separated ``params`` of one ``Accept*`` item (RFC 9110 §12.4.2).
+
+    1.0 when there is none; ``invalid`` when its value is not a number (the
+    callers differ: a malformed weight refuses gzip but still counts as HTML).
+    """
+    weight = 1.0
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                weight = float(value.strip())
+            except ValueError:
+                weight = invalid
+    return weight

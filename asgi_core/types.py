@@ -47,38 +47,31 @@ class ASGIVersions(TypedDict):
     version: Literal["2.0", "3.0"]
 
 
-class HTTPScope(TypedDict, total=False):
+class _ConnectionScope(TypedDict, total=False):
+    """The keys the ``http`` and ``websocket`` scopes share."""
+
+    asgi: ASGIVersions
+    http_version: str
+    scheme: str
+    path: str
+    raw_path: bytes
+    query_string: bytes
+    root_path: str
+    headers: Iterable[tuple[bytes, bytes]]
+    client: tuple[str, int] | None
+    server: tuple[str, int | None] | None
+    state: dict[str, Any]
+    extensions: dict[str, dict[object, object]]
+
+
+class HTTPScope(_ConnectionScope, total=False):
     type: Literal["http"]
-    asgi: ASGIVersions
-    http_version: str
     method: str
-    scheme: str
-    path: str
-    raw_path: bytes
-    query_string: bytes
-    root_path: str
-    headers: Iterable[tuple[bytes, bytes]]
-    client: tuple[str, int] | None
-    server: tuple[str, int | None] | None
-    state: dict[str, Any]
-    extensions: dict[str, dict[object, object]]
 
 
-class WebSocketScope(TypedDict, total=False):
+class WebSocketScope(_ConnectionScope, total=False):
     type: Literal["websocket"]
-    asgi: ASGIVersions
-    http_version: str
-    scheme: str
-    path: str
-    raw_path: bytes
-    query_string: bytes
-    root_path: str
-    headers: Iterable[tuple[bytes, bytes]]
-    client: tuple[str, int] | None
-    server: tuple[str, int | None] | None
     subprotocols: Iterable[str]
-    state: dict[str, Any]
-    extensions: dict[str, dict[object, object]]
 
 
 class LifespanScope(TypedDict, total=False):

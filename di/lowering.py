@@ -114,24 +114,29 @@ class Lowering:
         if dependant.computed_scope == "app":
             out = self.app_step(dependant)
         else:
-            children = {id(sub): self.lower(sub) for sub in dependant.dependencies}
-            positional, keywords = self.arguments(dependant, children)
-            out = self.slot()
             function_scope = dependant.computed_scope == "function" and dependant.kind.is_generator
             if function_scope:
                 self.has_function_stack = True
-            self.steps.append(
-                Step(
-                    DEPENDENCY_RUNNERS[dependant.kind],
-                    dependant.call,
-                    positional=positional,
-                    keywords=keywords,
-                    out=out,
-                    name=dependant.path[-1],
-                    function_scope=function_scope,
-                )
-            )
+            out = self.call_step(dependant, function_scope)
         self.seen[key] = out
+        return out
+
+    def call_step(self, dependant: Dependant, function_scope: bool = False) -> int:
+        """Lower what ``dependant`` needs, then one step calling it; returns its result slot."""
+        children = {id(sub): self.lower(sub) for sub in dependant.dependencies}
+        positional, keywords = self.arguments(dependant, children)
+        out = self.slot()
+        self.steps.append(
+            Step(
+                DEPENDENCY_RUNNERS[dependant.kind],
+                dependant.call,
+                positional=positional,
+                keywords=keywords,
+                out=out,
+                name=dependant.path[-1],
+                function_scope=function_scope,
+            )
+        )
         return out
 
     def app_step(self, dependant: Dependant) -> int:
@@ -144,7 +149,7 @@ class Lowering:
                 endpoint=self.endpoint_ctx,
             )
         sub = AppLowering({}, 0, scope, self.endpoint_ctx)
-        out = sub.lower_root(dependant)
+        out = sub.call_step(dependant)
         entry = scope.register(
             AppEntry(
                 scope,
@@ -176,20 +181,6 @@ class AppLowering(Lowering):
 
     Its app-scoped sub-dependencies become entries of their own (shared by
     every app-scoped dependant that needs them), read by ``run_app`` steps.
+    The root itself is lowered with ``call_step`` (never looked up in
+    ``seen``: it is what the entry creates).
     """
-
-    def lower_root(self, dependant: Dependant) -> int:
-        children = {id(sub): self.lower(sub) for sub in dependant.dependencies}
-        positional, keywords = self.arguments(dependant, children)
-        out = self.slot()
-        self.steps.append(
-            Step(
-                DEPENDENCY_RUNNERS[dependant.kind],
-                dependant.call,
-                positional=positional,
-                keywords=keywords,
-                out=out,
-                name=dependant.path[-1],
-            )
-        )
-        return out

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from enum import Enum
 from contextlib import AsyncExitStack
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
 from anyio import CancelScope, move_on_after
 from typing_extensions import Unpack
@@ -36,7 +36,7 @@ from ferrule.asgi_core.response import JSONResponse, Response, status_has_no_bod
 from ferrule.asgi_core.source import source_location
 from ferrule.asgi_core.types import Receive, Scope, Send
 from ferrule.asgi_core.websocket import WebSocket
-from ferrule.di import SolveContext, TeardownStack, compile_endpoint
+from ferrule.di import EndpointPlan, SolveContext, TeardownStack, compile_endpoint
 from ferrule.validation.compile import RequestConfig
 from ferrule.validation.errors import EndpointContext, ValidationException
 from ferrule.validation.serialize import check_responses, compile_response
@@ -251,17 +251,7 @@ class APIRoute(BaseRoute):
             strict_content_type=resolve_default(self.strict_content_type),
             max_body_size=resolve_default(self.max_body_size),
         )
-        provider = dependency_overrides_provider
-        self.plan = compile_endpoint(
-            endpoint,
-            path_param_names=frozenset(self.template.param_names),
-            dependencies=self.dependencies,
-            overrides=provider.dependency_overrides if provider is not None else None,
-            request_config=self.request_config,
-            endpoint_ctx=self.endpoint_ctx,
-            kind="http",
-            app_scope=provider.app_scope if provider is not None else None,
-        )
+        self.plan = _compile_plan(self, dependency_overrides_provider, self.request_config, "http")
         self.response_serializer = None
         if not self.plan.is_generator_endpoint:
             self.response_serializer = compile_response(
@@ -377,17 +367,7 @@ class APIWebSocketRoute(BaseRoute):
         self.dependency_overrides_provider = dependency_overrides_provider
         # COMPAT(fastapi): "WS /path" in validation error contexts.
         self.endpoint_ctx = endpoint_context(endpoint, f"WS {path}")
-        provider = dependency_overrides_provider
-        self.plan = compile_endpoint(
-            endpoint,
-            path_param_names=frozenset(self.template.param_names),
-            dependencies=self.dependencies,
-            overrides=provider.dependency_overrides if provider is not None else None,
-            request_config=RequestConfig(),
-            endpoint_ctx=self.endpoint_ctx,
-            kind="websocket",
-            app_scope=provider.app_scope if provider is not None else None,
-        )
+        self.plan = _compile_plan(self, dependency_overrides_provider, RequestConfig(), "websocket")
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
@@ -400,3 +380,22 @@ class APIWebSocketRoute(BaseRoute):
         except ValidationException as exc:
             locate_error(exc, scope, self.path)
             raise
+
+
+def _compile_plan(
+    route: APIRoute | APIWebSocketRoute,
+    provider: RouteProvider | None,
+    request_config: RequestConfig,
+    kind: Literal["http", "websocket"],
+) -> EndpointPlan:
+    """The dependency plan of ``route``'s endpoint, with the provider's overrides and app scope."""
+    return compile_endpoint(
+        route.endpoint,
+        path_param_names=frozenset(route.template.param_names),
+        dependencies=route.dependencies,
+        overrides=provider.dependency_overrides if provider is not None else None,
+        request_config=request_config,
+        endpoint_ctx=route.endpoint_ctx,
+        kind=kind,
+        app_scope=provider.app_scope if provider is not None else None,
+    )

@@ -50,6 +50,7 @@ import anyio.to_thread
 
 from ferrule.asgi_core.exceptions import HTTPException
 from ferrule.asgi_core.fileresponse import FileResponse
+from ferrule.asgi_core.media_params import quality
 from ferrule.asgi_core.request import Request
 from ferrule.asgi_core.response import RedirectResponse, Response
 from ferrule.asgi_core.staticfiles import regular_file, safe_segments
@@ -101,15 +102,7 @@ def is_navigation_request(accept: str) -> bool:
         media_type, _, params = item.partition(";")
         if media_type.strip().lower() not in _HTML_TYPES:
             continue
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value.strip())
-                except ValueError:
-                    quality = 1.0
-        if quality != 0:
+        if quality(params, invalid=1.0) != 0:
             return True
     return False
 

@@ -157,17 +157,7 @@ def compile_location(
                 key = f"{field.alias}\x00{position}"
                 rename[key] = field.alias
             (sequences if sequence else scalars).append((key, field.alias))
-        info = field.field_info
-        group_fields.append(
-            GroupField(
-                key=key,
-                annotation=field.annotation,
-                field_kwargs=getattr(info, "field_kwargs", {}),
-                default=info.default,
-                default_factory=info.default_factory,
-                what=f"parameter {field.name!r} of {field.owner}",
-            )
-        )
+        group_fields.append(GroupField.of_param(key, field, "parameter"))
     group = build_group(f"{name}_{location.value}", group_fields)
     collect = _collector(location, tuple(scalars), tuple(sequences), tuple(models.values()))
     return LocationValidator(location, tuple(i for i, _ in items), group, collect, models, rename)

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.errors import PydanticSchemaGenerationError, PydanticUndefinedAnnotation, PydanticUserError
 from pydantic_core import SchemaValidator
 
-from .fields import ParamConfigError
+from .fields import ParamConfigError, ParamField
 from .params import Undefined
 from ._typing import is_class
 
@@ -57,6 +57,19 @@ class GroupField:
     default: Any
     default_factory: Any
     what: str
+
+    @classmethod
+    def of_param(cls, key: str, field: ParamField, kind: str) -> GroupField:
+        """The field validating the parameter ``field`` under ``key``; ``kind`` names it in errors."""
+        info = field.field_info
+        return cls(
+            key=key,
+            annotation=field.annotation,
+            field_kwargs=getattr(info, "field_kwargs", {}),
+            default=info.default,
+            default_factory=info.default_factory,
+            what=f"{kind} {field.name!r} of {field.owner}",
+        )
 
 
 class GroupValidator:

@@ -357,17 +357,7 @@ def compile_body(
                     key = f"{field.alias}\x00{position}"
                     rename[key] = field.alias
                 form_fields.append((key, field.alias, _form_kind(field)))
-        info = field.field_info
-        group_fields.append(
-            GroupField(
-                key=key,
-                annotation=field.annotation,
-                field_kwargs=getattr(info, "field_kwargs", {}),
-                default=info.default,
-                default_factory=info.default_factory,
-                what=f"body parameter {field.name!r} of {field.owner}",
-            )
-        )
+        group_fields.append(GroupField.of_param(key, field, "body parameter"))
     group = build_group(f"{name}_body", group_fields, arbitrary_types=is_form)
     return BodyValidator(
         fields,

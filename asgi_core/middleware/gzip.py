@@ -26,6 +26,7 @@ import zlib
 from collections.abc import Sequence
 
 from ..headers import Headers, MutableHeaders
+from ..media_params import quality
 from ..response import status_has_no_body
 from ..types import ASGIApp, Message, Receive, Scope, Send
 
@@ -41,18 +42,11 @@ def accepts_gzip(accept_encoding: str) -> bool:
     for item in accept_encoding.split(","):
         coding, _, params = item.partition(";")
         coding = coding.strip().lower()
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value.strip())
-                except ValueError:
-                    quality = 0.0
+        weight = quality(params, invalid=0.0)
         if coding in ("gzip", "x-gzip"):
-            return quality > 0
+            return weight > 0
         if coding == "*":
-            star = quality > 0
+            star = weight > 0
     return bool(star)
 
 
