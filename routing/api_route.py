@@ -39,7 +39,7 @@ from ferrule.asgi_core.websocket import WebSocket
 from ferrule.di import EndpointPlan, SolveContext, TeardownStack, compile_endpoint
 from ferrule.validation.compile import RequestConfig
 from ferrule.validation.errors import EndpointContext, ValidationException
-from ferrule.validation.serialize import check_responses, compile_response
+from ferrule.validation.serialize import check_responses
 
 from .errors import RouteConfigError
 from .handler import (
@@ -51,7 +51,7 @@ from .handler import (
     locate_error,
 )
 from .options import DefaultPlaceholder, generate_unique_id, resolve_default
-from .responder import compile_responder
+from .responder import compile_responder, compile_route_serializer
 from .routes import BaseRoute, is_routable_path
 from .stream_lanes import compile_stream_responder
 from .templates import Template
@@ -254,16 +254,7 @@ class APIRoute(BaseRoute):
         self.plan = _compile_plan(self, dependency_overrides_provider, self.request_config, "http")
         self.response_serializer = None
         if not self.plan.is_generator_endpoint:
-            self.response_serializer = compile_response(
-                self.response_model,
-                include=self.response_model_include,
-                exclude=self.response_model_exclude,
-                by_alias=self.response_model_by_alias,
-                exclude_unset=self.response_model_exclude_unset,
-                exclude_defaults=self.response_model_exclude_defaults,
-                exclude_none=self.response_model_exclude_none,
-                endpoint_ctx=self.endpoint_ctx,
-            )
+            self.response_serializer = compile_route_serializer(self, self.response_model)
         self._respond = (
             compile_stream_responder(self) if self.plan.is_generator_endpoint else compile_responder(self)
         )

@@ -24,7 +24,7 @@ from ferrule.asgi_core.response import (
 )
 from ferrule.validation.encoders import jsonable_encoder
 from ferrule.validation.errors import EndpointContext
-from ferrule.validation.serialize import ResponseSerializer, serialize_without_model
+from ferrule.validation.serialize import ResponseSerializer, compile_response, serialize_without_model
 
 
 __all__ = ["Responder", "ResponseSpec", "compile_responder", "merge_sub_response"]
@@ -57,6 +57,23 @@ class ResponseSpec(Protocol):
     def endpoint_ctx(self) -> EndpointContext: ...
     @property
     def sse_ping_interval(self) -> Any: ...
+
+
+
+def compile_route_serializer(route: ResponseSpec, annotation: Any) -> ResponseSerializer | None:
+    """The serializer of ``annotation`` with the route's ``response_model_*`` filters
+    (the whole return value, or one item of a streaming endpoint)."""
+    return compile_response(
+        annotation,
+        include=route.response_model_include,
+        exclude=route.response_model_exclude,
+        by_alias=route.response_model_by_alias,
+        exclude_unset=route.response_model_exclude_unset,
+        exclude_defaults=route.response_model_exclude_defaults,
+        exclude_none=route.response_model_exclude_none,
+        endpoint_ctx=route.endpoint_ctx,
+    )
+
 
 Responder = Callable[[Any, "Response | None", "BackgroundTasks | None"], Response]
 """``respond(result, sub_response, background) -> Response``: the endpoint's result, the

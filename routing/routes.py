@@ -121,6 +121,14 @@ class BaseRoute:
             raise NoMatchFound(name, params)
         return self.template.format(**params)
 
+    def _set_endpoint(self, path: str, endpoint: Any, name: str | None, include_in_schema: bool) -> None:
+        """What every endpoint route stores: its template, endpoint and name (default: the endpoint's)."""
+        self.path = path
+        self.template = Template.parse(path)
+        self.endpoint = endpoint
+        self.name = name if name is not None else getattr(endpoint, "__name__", type(endpoint).__name__)
+        self.include_in_schema = include_in_schema
+
 
 class Route(BaseRoute):
     """A route whose endpoint takes a ``Request`` and returns a ``Response``, or is an ASGI app."""
@@ -134,11 +142,7 @@ class Route(BaseRoute):
         name: str | None = None,
         include_in_schema: bool = True,
     ) -> None:
-        self.path = path
-        self.template = Template.parse(path)
-        self.endpoint = endpoint
-        self.name = name if name is not None else getattr(endpoint, "__name__", type(endpoint).__name__)
-        self.include_in_schema = include_in_schema
+        self._set_endpoint(path, endpoint, name, include_in_schema)
         if _is_request_endpoint(endpoint):
             self.methods = {m.upper() for m in methods} if methods else {"GET"}
             self.app: ASGIApp = _request_response(endpoint)
@@ -169,11 +173,7 @@ class WebSocketRoute(BaseRoute):
     kind = "websocket"
 
     def __init__(self, path: str, endpoint: Callable[..., Any], *, name: str | None = None) -> None:
-        self.path = path
-        self.template = Template.parse(path)
-        self.endpoint = endpoint
-        self.name = name if name is not None else getattr(endpoint, "__name__", type(endpoint).__name__)
-        self.include_in_schema = False
+        self._set_endpoint(path, endpoint, name, include_in_schema=False)
         if _is_request_endpoint(endpoint):
             func = endpoint
 

@@ -21,10 +21,9 @@ from typing import Any
 from ferrule.asgi_core.background import BackgroundTasks
 from ferrule.asgi_core.response import Response
 from ferrule.streaming import EventSourceResponse, JSONLinesResponse, ServerSentEvent, StreamingResponse
-from ferrule.validation.serialize import compile_response
 
 from .options import resolve_default
-from .responder import Responder, ResponseSpec, merge_sub_response
+from .responder import Responder, ResponseSpec, compile_route_serializer, merge_sub_response
 
 
 __all__ = ["compile_stream_responder", "stream_item_type"]
@@ -57,16 +56,7 @@ def compile_stream_responder(route: ResponseSpec) -> Responder:
     item_type = stream_item_type(route.response_model)
     encode_item: Callable[[Any], bytes] | None = None
     if item_type is not None and item_type is not ServerSentEvent:
-        serializer = compile_response(
-            item_type,
-            include=route.response_model_include,
-            exclude=route.response_model_exclude,
-            by_alias=route.response_model_by_alias,
-            exclude_unset=route.response_model_exclude_unset,
-            exclude_defaults=route.response_model_exclude_defaults,
-            exclude_none=route.response_model_exclude_none,
-            endpoint_ctx=route.endpoint_ctx,
-        )
+        serializer = compile_route_serializer(route, item_type)
         if serializer is not None:
             encode_item = serializer.to_json
     status_code = route.status_code or 200
