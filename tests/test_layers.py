@@ -33,7 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     "testclient": {"asgi_core"},
 }
 NO_PYDANTIC = {"asgi_core", "server", "testclient"}
-MAX_MODULE_LINES = 600
+MAX_MODULE_LINES = 500
 
 
 def _modules() -> list[tuple[str, Path]]:
@@ -200,8 +200,8 @@ def test_module_respects_layers(area: str, path: Path) -> None:
             pytest.fail(f"{path.relative_to(ROOT)} imports pydantic: asgi_core knows nothing of models")
 
 
-@pytest.mark.parametrize(("area", "path"), _modules(), ids=lambda v: str(v))
-def test_module_is_small(area: str, path: Path) -> None:
+@pytest.mark.parametrize("path", sorted(_all_modules().values()), ids=lambda p: str(p.relative_to(ROOT)))
+def test_module_is_small(path: Path) -> None:
     lines = path.read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_MODULE_LINES, (
         f"{path.relative_to(ROOT)} has {lines} lines; split it by phase (limit {MAX_MODULE_LINES})"
