@@ -1,7 +1,7 @@
 """ferrule's ASGI conformance suite: one ferrule app, every major server, real sockets.
 
 ``python -m conformance`` starts ``conformance.app:app`` under each server
-(ferrule's own, uvicorn with h11 and with httptools, hypercorn, daphne,
+(ferrule's own, uvicorn with h11 and with httptools, hypercorn with its asyncio and its trio worker, daphne,
 granian), runs every check against it over TCP with the suite's own HTTP
 (h11) and WebSocket (RFC 6455) clients, and prints a check x server matrix.
 ``pytest conformance`` runs the same checks as one test per (server, check).

@@ -30,10 +30,13 @@ How it works::
   script takes ``max(INCR, highest id this process saw + 1)`` (and the top of
   the channel's stream), so subscribers never drop new events as old ones.
 * History is trimmed to about ``history`` entries per channel (``MAXLEN ~``).
+* asyncio only: redis-py's client (``redis.asyncio``) runs on asyncio, not on
+  trio; ``start()`` under trio raises a ``RuntimeError`` that says so.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Collection
 from heapq import merge
@@ -148,6 +151,14 @@ class RedisBackend:
         return redis_asyncio.from_url(self.url, retry=Retry(NoBackoff(), 0))
 
     async def start(self, receiver: Receiver, task_group: TaskGroup) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError(
+                "RedisBackend runs on asyncio only: redis-py's client (redis.asyncio) does not run "
+                "on trio; serve the app on asyncio (e.g. hypercorn --worker-class asyncio) or use "
+                "MemoryBackend on trio"
+            ) from None
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import TimeoutError as RedisTimeoutError
 

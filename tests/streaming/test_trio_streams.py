@@ -1,4 +1,5 @@
-"""A generator that batches, then sleeps, under a slow reader: on asyncio and trio.
+"""On asyncio and trio: a generator that batches then sleeps under a slow reader; the Redis
+channels backend on trio (a clear error: redis.asyncio is asyncio only).
 
 Found by the trio run (issue 16) against the former hand-started steps
 (``_steps.py``, since replaced by ``streaming/batching.py``'s sender task): a
@@ -19,6 +20,8 @@ import pytest
 
 from ferrule import App
 from ferrule.responses import StreamingResponse
+from ferrule.channels import Channels
+from ferrule.streaming.channels.redis_backend import RedisBackend
 from ferrule.testclient import TestClient
 
 
@@ -69,3 +72,12 @@ def test_a_timeout_inside_the_generator_survives_a_slow_reader(backend: str) -> 
             chunks.append(chunk)
             time.sleep(0.05)
     assert b"".join(chunks) == b"0a\n0b\n1a\n1b\n2a\n2b\n"
+
+
+def test_the_redis_backend_on_trio_is_a_clear_error() -> None:
+    async def main() -> None:
+        async with Channels(RedisBackend("redis://127.0.0.1:1")):
+            raise AssertionError("started on trio")  # pragma: no cover
+
+    with pytest.raises(RuntimeError, match=r"RedisBackend runs on asyncio only.*MemoryBackend on trio"):
+        anyio.run(main, backend="trio")
