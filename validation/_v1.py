@@ -38,7 +38,8 @@ def v1_model_in(annotation: Any) -> type[Any] | None:
         seen += 1
         if is_class(item):  # not isinstance(item, type): list[X] is one on Python 3.10
             if issubclass(item, base):
-                return item
+                found: type[Any] = item
+                return found
             continue
         pending.extend(get_args(item))
     return None
