@@ -100,6 +100,12 @@ async def scope_rest(request: Request, rest: str) -> dict[str, Any]:
     return {**scope_summary(request.scope), "url": str(request.url), "route": "/scope/{rest:path}", "rest": rest}
 
 
+@app.get("/p/{param}")
+async def path_param(param: str) -> dict[str, str]:
+    """One segment: ``/p/a%2Fb`` is ``param="a/b"`` (routing on raw_path)."""
+    return {"param": param}
+
+
 @app.get("/state/mutate")
 async def state_mutate(request: Request) -> dict[str, bool]:
     """Write into this request's state; a server that shares one dict leaks it to the next request."""

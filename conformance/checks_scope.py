@@ -89,6 +89,19 @@ def scope_path(ctx: Context) -> str | None:
     return None
 
 
+@check("routing.raw_path", "an encoded '/' stays in its segment: /p/a%2Fb -> param 'a/b'",
+       f"{SCOPE_SPEC}: raw_path; RFC 3986 §2.2")
+def routing_raw_path(ctx: Context) -> str | None:
+    response = ctx.request("GET", "/p/a%2Fb")
+    if response.status == 200 and json.loads(response.body) == {"param": "a/b"}:
+        return None
+    scope = _scope(ctx, "/scope/a%2Fb")
+    if not scope["has_raw_path"] or scope["raw_path"] is None:
+        raise NotSupported("no raw_path (optional): an encoded '/' cannot be told from a real one")
+    expect(False, f"GET /p/a%2Fb answered {response.status} {response.body[:200]!r}, not {{'param': 'a/b'}}")
+    return None
+
+
 @check("scope.root_path", "root_path from --root-path and from a mount",
        f"{SCOPE_SPEC}: root_path (WSGI SCRIPT_NAME)")
 def scope_root_path(ctx: Context) -> str | None:

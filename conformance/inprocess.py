@@ -235,3 +235,19 @@ async def disconnect_first() -> str | None:
         if event not in EVENTS.get(token, []):
             raise CheckFailed(f"{event} did not run after an immediate disconnect: {EVENTS.get(token)}")
     return "; ".join(notes)
+
+
+@_register("inproc.scope_unchanged", "the server's scope dict is not modified (app, router, path_params...)",
+           "ASGI 3.0 §Applications: copy the scope before mutating it")
+async def scope_unchanged() -> str | None:
+    scope = http_scope("GET", "/p/a%2Fb")
+    scope["path"] = "/p/a/b"
+    before = dict(scope)
+    exchange = Exchange()
+    await exchange.run(app, scope)
+    expect(exchange.raised is None, f"the app raised {exchange.raised!r}")
+    expect(exchange.summary()[:1] == ["start 200"], f"GET /p/a%2Fb gave {exchange.summary()}")
+    added = sorted(set(scope) - set(before))
+    changed = sorted(k for k in before if k in scope and scope[k] is not before[k])
+    expect(not added and not changed, f"the app added {added} and replaced {changed} in the server's scope")
+    return None

@@ -313,7 +313,9 @@ class App(AppRoutes):
         return exceptions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope["app"] = self
+        # SPEC: ASGI 3.0 "Applications": copy the server's scope before changing it. One
+        # copy per request, here; "router" is set too so the router does not copy again.
+        scope = {**scope, "app": self, "router": self.router}
         if self.root_path:
             scope["root_path"] = self.root_path
         if self.middleware_stack is None:

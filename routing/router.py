@@ -26,7 +26,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 import logging
-from typing import Any, Literal
+from typing import Any, Final, Literal
+from urllib.parse import quote
 
 from ferrule.asgi_core.exceptions import HTTPException
 from ferrule.asgi_core.response import PlainTextResponse, RedirectResponse
@@ -38,6 +39,7 @@ from .errors import RouteConfigError, RouteConflictError
 from .frontend import FrontendRoute, best_frontend
 from .host import Host, request_host
 from .lifespan import Lifespan, as_lifespan, handle_lifespan, legacy_lifespan, merge_lifespans
+from .raw_path import InvalidRequestPath, route_segments
 from .routes import BaseRoute, NoMatchFound, Route, WebSocketRoute, get_route_path, is_routable_path
 from .templates import Template
 from .tree import MethodNotAllowed, RouteTree, TreeMatch
@@ -45,6 +47,8 @@ from .tree import MethodNotAllowed, RouteTree, TreeMatch
 __all__ = ["Mount", "RouteConflicts", "Router"]
 
 _WS = "WEBSOCKET"
+# SPEC: RFC 3986 §3.3 - pchar without "%" (so "/" and "%" in a segment are escaped)
+_SEGMENT_SAFE: Final = "!$&'()*+,;=:@-._~"
 
 _log = logging.getLogger("ferrule.routing")
 
@@ -235,18 +239,29 @@ class Router:
                 # exception, or the server may think it is supported (and wait on it).
                 raise RuntimeError(f"unsupported ASGI scope type {kind!r}: ferrule serves http, websocket and lifespan")
             if "router" not in scope:
-                scope["router"] = self
+                scope = {**scope, "router": self}
             await handle_lifespan(scope.get("app"), self.effective_lifespan(), scope, receive, send)
             return
         if "router" not in scope:
-            scope["router"] = self
+            # SPEC: ASGI 3.0 "Applications": the server's scope is copied before it is
+            # changed; below this point the scope is the app's own (``App`` copies it
+            # and sets "router" itself, so an app pays for one copy).
+            scope = {**scope, "router": self}
         tree = self._tree
         if self._tree_count != len(self.routes):
             tree = self._rebuild()
         if self.hosts and await self._dispatch_host(scope, receive, send):
             return
         path = get_route_path(scope) if scope.get("root_path") else scope["path"]
-        found = tree.match(path, method)
+        raw = scope.get("raw_path")
+        segments = None
+        if raw and b"%" in raw:  # an escape: route on the segments as sent (routing.raw_path)
+            try:
+                segments = route_segments(raw, path)
+            except InvalidRequestPath as exc:
+                await self._bad_path(scope, receive, send, str(exc))
+                return
+        found = tree.match(path, method, segments)
         if type(found) is TreeMatch:
             route = found.handler
             if route.is_prefix:
@@ -262,7 +277,7 @@ class Router:
             await route.handle(scope, receive, send)
             return
         if found is None or kind != "http" or not isinstance(found, MethodNotAllowed) or found.allow == (_WS,):
-            await self._not_found(scope, receive, send, tree, path, method)
+            await self._not_found(scope, receive, send, tree, path, method, segments)
             return
         allow = ", ".join(m for m in found.allow if m != _WS)
         if "app" in scope:
@@ -281,12 +296,32 @@ class Router:
                 return True
         return False
 
+    async def _bad_path(self, scope: Scope, receive: Receive, send: Send, reason: str) -> None:
+        """400 for a request path that cannot be decoded (``routing.raw_path``)."""
+        if scope["type"] == "websocket":
+            await WebSocket(scope, receive, send).close(1008, reason[:120])
+            return
+        if "app" in scope:
+            raise HTTPException(400, detail=reason)
+        await PlainTextResponse(reason, 400)(scope, receive, send)
+
     async def _not_found(
-        self, scope: Scope, receive: Receive, send: Send, tree: RouteTree[BaseRoute], path: str, method: str
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        tree: RouteTree[BaseRoute],
+        path: str,
+        method: str,
+        segments: list[str] | None = None,
     ) -> None:
         if scope["type"] == "http" and self.redirect_slashes and path != "/":
             other = path[:-1] if path.endswith("/") else path + "/"
-            if tree.match(other, method) is not None:
+            if segments is not None:
+                segments = segments[:-1] if segments[-1] == "" else [*segments, ""]
+            if tree.match(other, method, segments) is not None:
+                if segments is not None:  # keep an encoded "/" encoded in the new location
+                    other = "/".join(quote(segment, safe=_SEGMENT_SAFE) for segment in segments)
                 url = URL(scope=scope)
                 root = scope.get("root_path", "")
                 new_path = root + other if url.path.startswith(root) else other

@@ -41,6 +41,9 @@ edges sorted by rank (``_tree_match.py`` describes the walk). Fully static templ
 also sit in one dict keyed by the whole path, so most lookups cost one probe. Static
 chains are not compressed: the walk probes one dict per segment of an already split
 path, which is cheap next to building the result.
+
+The tree's structure is checked through its behaviour only: ``tests/routing`` compares
+every answer with a naive reference router that sorts all routes by precedence.
 """
 
 from __future__ import annotations
@@ -114,10 +117,6 @@ def segment_key(segment: Segment) -> Key:
     return (TYPED, *_param_rank(params[0]))
 
 
-def _edge_sort_key(edge: SegEdge[Any] | TailEdge[Any]) -> Key:
-    return edge.key
-
-
 class RouteTree(TreeMatcher[H]):
     """Routes by path template and method; see the module docstring for the rules.
 
@@ -139,42 +138,6 @@ class RouteTree(TreeMatcher[H]):
         ``methods`` is sorted and upper-cased, without the implicit HEAD; ``None`` means all.
         """
         return list(self._routes)
-
-    def check(self) -> None:
-        """Verify every structural rule of the tree (tests run it after each ``add``).
-
-        Raises:
-            AssertionError: a rule is broken, named in the message (a bug in this module).
-        """
-        entries: set[int] = set()
-        stack: list[tuple[Node[H], int, bool]] = [(self._root, 0, True)]
-        while stack:
-            node, n_params, is_root = stack.pop()
-            _require(is_root or bool(node.static or node.by_key or node.leaf or node.mount), "no dead nodes")
-            for text, child in node.static.items():
-                _require("/" not in text, f"static segment {text!r} holds no '/'")
-                stack.append((child, n_params, False))
-            edges = sorted(node.by_key.values(), key=_edge_sort_key)
-            _require(all(key == edge.key for key, edge in node.by_key.items()), "edges sit under their own key")
-            _require([*node.seg_edges, *node.tail_edges] == edges, "the walk tries the edges in key order")
-            for edge in node.seg_edges:
-                _require(edge.key[0] in (MIXED, TYPED, STRING), f"single-segment edge {edge.key}")
-                _require((edge.kind == STR) == (edge.key[0] == STRING), f"edge kind of {edge.key}")
-                stack.append((edge.child, n_params + _params_on_edge(edge.key), False))
-            for tail in node.tail_edges:
-                _require(tail.key[0] == CATCH_ALL, f"catch-all edge {tail.key}")
-                whole = tail.key[1:3] == (0, ()) and tail.key[3] == "{path}"
-                _require((tail.kind == TAIL_ALL) == whole, f"edge kind of {tail.key}")
-                _check_leaf(tail.leaf, n_params + _params_on_edge(tail.key), entries)
-            for leaf in (node.leaf, node.mount):
-                if leaf is not None:
-                    _check_leaf(leaf, n_params, entries)
-        _require(len(entries) == len(self._routes), "every route sits in exactly one leaf")
-        for path, leaf in self._static.items():
-            node = self._root
-            for seg in path.split("/")[1:]:
-                node = node.static[seg]
-            _require(node.leaf is leaf, f"the static fast path agrees with the tree for {path!r}")
 
     def add(
         self, template: str, methods: Iterable[str] | None, handler: H, *, owner: str, prefix: bool = False
@@ -247,9 +210,7 @@ class RouteTree(TreeMatcher[H]):
             if edge is None:
                 edge = _new_edge(key, segment, template.patterns[index])
                 node.by_key[key] = edge
-                edges = sorted(node.by_key.values(), key=_edge_sort_key)
-                node.seg_edges = tuple(e for e in edges if isinstance(e, SegEdge))
-                node.tail_edges = tuple(e for e in edges if isinstance(e, TailEdge))
+                node.reorder()
             if isinstance(edge, TailEdge):
                 assert index == last  # internal invariant: Template puts a path parameter last
                 return edge.leaf
@@ -257,9 +218,11 @@ class RouteTree(TreeMatcher[H]):
         if template.prefix:
             if node.mount is None:
                 node.mount = Leaf()
+                node.reorder()
             return node.mount
         if node.leaf is None:
             node.leaf = Leaf()
+            node.reorder()
         return node.leaf
 
     def _check_conflict(
@@ -291,43 +254,6 @@ class RouteTree(TreeMatcher[H]):
             example_path=example,
             methods=overlap,
         )
-
-
-def _require(condition: bool, rule: str) -> None:
-    if not condition:
-        raise AssertionError(f"route tree invariant broken: {rule}")
-
-
-def _params_on_edge(key: Key) -> int:
-    """How many parameter values an edge with this key adds."""
-    kind = key[0]
-    if kind == STATIC:
-        return 0
-    if kind in (STRING, TYPED):
-        return 1
-    if kind == MIXED:
-        return len(key[2])
-    return len(key[2]) + 1  # CATCH_ALL: its leading parameters and the path
-
-
-def _check_leaf(leaf: Leaf[Any], n_params: int, entries: set[int]) -> None:
-    if leaf.any is not None:
-        _require(not leaf.by_method and not leaf.explicit, "a methods=None route excludes every other")
-        _require(len(leaf.any.names) == n_params, f"{leaf.any.template}: one name per parameter")
-        entries.add(id(leaf.any))
-        return
-    _require(bool(leaf.by_method), "no dead leaves")
-    _require(leaf.explicit <= set(leaf.by_method), "explicit methods are served")
-    implicit = set(leaf.by_method) - leaf.explicit
-    if "GET" in leaf.explicit and "HEAD" not in leaf.explicit:
-        _require(leaf.by_method.get("HEAD") is leaf.by_method["GET"], "GET's route answers HEAD")
-    else:
-        _require(not implicit, "only HEAD is ever implicit")
-    _require(leaf.not_allowed.allow == tuple(sorted(leaf.by_method)), "the 405 answer lists the methods")
-    for method, entry in leaf.by_method.items():
-        _require(len(entry.names) == n_params, f"{entry.template}: one name per parameter")
-        _require(entry.methods is None or method in entry.methods or method == "HEAD", f"{entry.template} {method}")
-        entries.add(id(entry))
 
 
 def _entry_order(entry: Entry[Any]) -> int:
