@@ -14,6 +14,7 @@ Runs (always from the repository root, with the venv's python)::
     .venv-bench/bin/python -m bench profile body         # ferrule's app for `body` under cProfile
     .venv-bench/bin/python -m bench loopback --quick     # uvicorn and ferrule's server over 127.0.0.1
     .venv-bench/bin/python -m bench fanout               # channels: 1 publisher -> 1,000 SSE subscribers
+    .venv-bench/bin/python -m bench streams --backend trio  # ferrule's streams on asyncio or trio
 
 Frameworks: `raw` (hand-written ASGI: the floor), `ferrule`, `fastapi`,
 `starlette`, `litestar`, `blacksheep`. Scenarios (`bench.scenarios`): hello,
@@ -35,6 +36,7 @@ How to read the numbers:
 
 Layout: `scenarios.py` (requests and checks), `apps/` (one module per
 framework), `harness.py` (in-process driver), `run.py` (CLI and tables via
-`report.py`, SVG via `chart.py`), `profile.py`, `loopback.py` + `loadgen.py`.
+`report.py`, SVG via `chart.py`), `profile.py`, `loopback.py` + `loadgen.py`,
+`streams.py` (ferrule's streaming responses alone, on either anyio backend).
 `bench/results/` is ignored by git: write outputs there.
 """
