@@ -82,24 +82,6 @@ async def test_batches_are_capped(long_time_slice: None) -> None:
     assert [len(chunk) for chunk in client.chunks] == [cap] * full + ([rest] if rest else [])
 
 
-@pytest.mark.parametrize("on_error", ["end", "raise"])
-async def test_chunks_made_before_an_error_are_delivered(on_error: Any, caplog: pytest.LogCaptureFixture) -> None:
-    async def gen() -> AsyncIterator[bytes]:
-        yield b"one,"
-        yield b"two,"
-        raise RuntimeError("upstream broke")
-
-    client = Client()
-    response = StreamingResponse(gen(), on_error=on_error)
-    with caplog.at_level(logging.ERROR, logger="ferrule.streaming"):
-        if on_error == "raise":
-            with pytest.raises(RuntimeError, match="upstream broke"):
-                await response(http_scope(), client.receive, client.send)
-        else:
-            await response(http_scope(), client.receive, client.send)
-    assert b"".join(client.chunks) == b"one,two,"
-
-
 async def test_a_failed_send_before_a_wait_closes_the_generator_once(caplog: pytest.LogCaptureFixture) -> None:
     finalized: list[str] = []
 
@@ -183,16 +165,21 @@ async def test_a_waiting_generator_gets_direct_sends_then_batching_again(long_ti
     assert senders[waiting_items] != request_task  # batching again
 
 
+@pytest.mark.parametrize("waits", [False, True], ids=["batched", "direct"])
 @pytest.mark.parametrize("on_error", ["end", "raise"])
-async def test_an_error_in_direct_mode_keeps_what_was_sent(
-    on_error: Any, long_time_slice: None, caplog: pytest.LogCaptureFixture
+async def test_chunks_made_before_an_error_are_delivered(
+    on_error: Any, waits: bool, long_time_slice: None, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Batched (made without waiting) or sent directly (one wait per item):
+    what was made before the error arrives, and ``finally`` runs once."""
     finalized: list[str] = []
+    count = 3 * SAMPLE_BATCHES
 
     async def gen() -> AsyncIterator[bytes]:
         try:
-            for i in range(3 * SAMPLE_BATCHES):
-                await anyio.wait_all_tasks_blocked()
+            for i in range(count):
+                if waits:
+                    await anyio.wait_all_tasks_blocked()
                 yield b"%d," % i
             raise RuntimeError("upstream broke")
         finally:
@@ -209,7 +196,8 @@ async def test_an_error_in_direct_mode_keeps_what_was_sent(
             await response(http_scope(), client.receive, client.send)
             assert client.finished
             assert "upstream broke" in caplog.text
-    assert client.body == b"".join(b"%d," % i for i in range(3 * SAMPLE_BATCHES))
+    assert client.body == b"".join(b"%d," % i for i in range(count))
+    assert len(client.chunks) == (count if waits else 1)
     assert response.outcome == "failed"
     assert finalized == ["finally"]
 

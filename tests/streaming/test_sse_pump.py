@@ -7,11 +7,9 @@ import random
 import threading
 import tracemalloc
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
-from typing import Any
 
 import anyio
 import pytest
-from pydantic import BaseModel, TypeAdapter
 
 from ferrule.asgi_core.background import BackgroundTask
 from ferrule.streaming import (
@@ -25,46 +23,12 @@ from ferrule.streaming.sse_pump import HOLD_BYTES, HOLD_FRAMES
 from backends import all_tasks
 from sse_reference import Dispatched, parse
 from ferrule.asgi_core.types import Message
+from sse_helpers import assert_whole_events, encode_item, Life
 from streaming_harness import Client, http_scope
 
 pytestmark = pytest.mark.anyio
 
 PING = KEEPALIVE_COMMENT
-
-
-class Item(BaseModel):
-    name: str
-    price: float
-
-
-_item_adapter: TypeAdapter[Item] = TypeAdapter(Item)
-
-
-def assert_whole_events(chunks: list[bytes]) -> None:
-    """Every body message holds whole events: none starts or ends mid-event."""
-    assert all(chunk.endswith(b"\n\n") for chunk in chunks)
-    assert [len(parse(chunk).events) + len(parse(chunk).comments) for chunk in chunks] == [
-        chunk.count(b"\n\n") for chunk in chunks
-    ]
-
-
-def encode_item(value: Any) -> bytes:
-    """What routing passes for ``AsyncIterable[Item]``: validate, then dump JSON."""
-    return _item_adapter.dump_json(_item_adapter.validate_python(value))
-
-
-class Life:
-    def __init__(self) -> None:
-        self.finalized = 0
-        self.cancelled_inside = 0
-        self.disconnects = 0
-        self.background_runs = 0
-
-    def on_disconnect(self) -> None:
-        self.disconnects += 1
-
-    def background(self) -> None:
-        self.background_runs += 1
 
 
 async def test_pings_fill_idle_gaps_and_the_generator_is_never_cancelled() -> None:

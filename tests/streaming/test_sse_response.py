@@ -9,7 +9,6 @@ from typing import Any
 
 import anyio
 import pytest
-from pydantic import BaseModel, TypeAdapter
 
 from ferrule.asgi_core.background import BackgroundTask
 from ferrule.streaming import (
@@ -21,44 +20,10 @@ from ferrule.streaming import (
 )
 from backends import all_tasks
 from sse_reference import parse
+from sse_helpers import assert_whole_events, encode_item, Item, Life
 from streaming_harness import Client, http_scope
 
 pytestmark = pytest.mark.anyio
-
-
-class Item(BaseModel):
-    name: str
-    price: float
-
-
-_item_adapter: TypeAdapter[Item] = TypeAdapter(Item)
-
-
-def assert_whole_events(chunks: list[bytes]) -> None:
-    """Every body message holds whole events: none starts or ends mid-event."""
-    assert all(chunk.endswith(b"\n\n") for chunk in chunks)
-    assert [len(parse(chunk).events) + len(parse(chunk).comments) for chunk in chunks] == [
-        chunk.count(b"\n\n") for chunk in chunks
-    ]
-
-
-def encode_item(value: Any) -> bytes:
-    """What routing passes for ``AsyncIterable[Item]``: validate, then dump JSON."""
-    return _item_adapter.dump_json(_item_adapter.validate_python(value))
-
-
-class Life:
-    def __init__(self) -> None:
-        self.finalized = 0
-        self.cancelled_inside = 0
-        self.disconnects = 0
-        self.background_runs = 0
-
-    def on_disconnect(self) -> None:
-        self.disconnects += 1
-
-    def background(self) -> None:
-        self.background_runs += 1
 
 
 async def test_headers_and_encoded_items() -> None:
