@@ -1,6 +1,6 @@
 """Capture FastAPI's outputs that the suite compares ferrule with, from FastAPI itself.
 
-The captured files (hold for the pinned environment of ``.ci/constraints.txt``;
+The captured files (hold for the pinned environment of ``.ci/constraints.txt`` on Python 3.11;
 ``tests/pinned.py`` skips their checks under another pydantic, where the live
 comparisons carry them):
 
