@@ -52,6 +52,17 @@ _TIMER_SLACK: Final = 0.001
 _WRITE_HIGH_WATER: Final = 64 * 1024
 
 
+def take_from(buf: bytearray, limit: int) -> bytes:
+    """Remove and return up to `limit` bytes from the front of `buf` (all of it if `limit` < 0)."""
+    if 0 <= limit < len(buf):
+        data = bytes(buf[:limit])
+        del buf[:limit]
+    else:
+        data = bytes(buf)
+        buf.clear()
+    return data
+
+
 class Wire:
     """Interface of a connection's byte pipe (see the module rules)."""
 
@@ -201,13 +212,8 @@ class AsyncioWire(asyncio.Protocol, Wire):
                 waiter.set_result(value)
 
     def take(self, limit: int = -1) -> bytes:
+        data = take_from(self._buf, limit)
         buf = self._buf
-        if 0 <= limit < len(buf):
-            data = bytes(buf[:limit])
-            del buf[:limit]
-        else:
-            data = bytes(buf)
-            buf.clear()
         if self._paused and len(buf) < self._budget and not self.eof:
             self._paused = False
             self._transport.resume_reading()
@@ -327,13 +333,7 @@ class StreamWire(Wire):
             self._data.set()
 
     def take(self, limit: int = -1) -> bytes:
-        buf = self._buf
-        if 0 <= limit < len(buf):
-            data = bytes(buf[:limit])
-            del buf[:limit]
-        else:
-            data = bytes(buf)
-            buf.clear()
+        data = take_from(self._buf, limit)
         self._room.set()
         return data
 
