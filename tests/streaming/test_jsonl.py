@@ -190,8 +190,11 @@ async def test_disconnect_closes_generator_once(suspends: bool) -> None:
     lines = read_jsonl(client.body, [])
     if suspends and running_backend() == "asyncio":  # the watcher runs at the generator's next suspension
         assert lines == [1, 2, 3, 4]
-    elif suspends:  # trio may run the generator's task first in the batch that wakes the watcher
-        assert lines in ([1, 2, 3, 4], [1, 2, 3, 4, 5])
+    elif suspends:
+        # trio runs each batch of woken tasks in random order, so the generator may make an
+        # item or two more in the batches between the disconnect and the watcher's cancel
+        # (CI saw 6); what must hold is a clean prefix, stopped within a few items.
+        assert lines == list(range(1, len(lines) + 1)) and 4 <= len(lines) <= 8
     else:  # a stream that never suspends yields to the watcher once per time slice
         assert lines == list(range(1, len(lines) + 1)) and len(lines) >= 4
     assert not client.finished
