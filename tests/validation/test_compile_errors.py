@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import enum
 import json
 import uuid
 import sys
@@ -18,7 +17,6 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, Optional, Union
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ferrule.asgi_core.exceptions import MalformedInputError
 from ferrule.asgi_core.request import Request
@@ -27,54 +25,11 @@ from ferrule.validation import Body, Cookie, File, Form, Header, Path, Query, Up
 from validation_helpers import JSON, TESTCLIENT_HEADERS, make_request, multipart, rendered_422, values_of
 from validation_reference import EXPECTED_422
 
+from oracle_422 import Color, CookieParams, FilterParams, HeaderParams, Item, Order, Strict
 from pinned import CAPTURED
 
 pytestmark = pytest.mark.anyio
 
-
-class Color(str, enum.Enum):
-    red = "red"
-    green = "green"
-
-
-class Item(BaseModel):
-    name: str
-    price: float
-    tags: list[str] = []
-
-
-class Order(BaseModel):
-    items: list[Item]
-    note: Optional[str] = None
-
-
-class FilterParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    limit: int = Field(100, gt=0, le=100)
-    order_by: Literal["created_at", "updated_at"] = "created_at"
-    tags: list[str] = []
-
-
-class HeaderParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    x_token: str
-    user_agent: str = "x"
-
-
-class CookieParams(BaseModel):
-    session_id: str
-    tracker: Optional[str] = None
-
-
-class Strict(BaseModel):
-    v: int
-
-    @field_validator("v")
-    @classmethod
-    def check(cls, v: int) -> int:
-        if v == 13:
-            raise ValueError("unlucky")
-        return v
 
 
 def q_int(q: int) -> None: ...
