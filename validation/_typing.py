@@ -147,38 +147,40 @@ def model_of(annotation: Any) -> type[BaseModel] | None:
 
 def is_upload(annotation: Any) -> bool:
     """``UploadFile`` or a union holding it."""
-    annotation = strip_annotated(annotation)
-    if _subclass(annotation, _BaseUploadFile):
-        return True
-    if _is_union(get_origin(annotation)):
-        return any(_subclass(strip_annotated(arg), _BaseUploadFile) for arg in get_args(annotation))
-    return False
+    return _is_or_holds(annotation, _BaseUploadFile)
 
 
 def is_upload_sequence(annotation: Any) -> bool:
     """``list[UploadFile]`` (or a union holding one)."""
-    annotation = strip_annotated(annotation)
-    if _is_union(get_origin(annotation)):
-        return any(is_upload_sequence(arg) for arg in get_args(annotation))
-    return is_sequence(annotation) and all(is_upload(arg) for arg in get_args(annotation))
+    return _is_sequence_of(annotation, _BaseUploadFile)
 
 
 def is_bytes_or_optional_bytes(annotation: Any) -> bool:
     """``bytes`` or a union holding ``bytes``: a ``File()`` of this type is read into memory."""
-    annotation = strip_annotated(annotation)
-    if _subclass(annotation, bytes):
-        return True
-    if _is_union(get_origin(annotation)):
-        return any(_subclass(strip_annotated(arg), bytes) for arg in get_args(annotation))
-    return False
+    return _is_or_holds(annotation, bytes)
 
 
 def is_bytes_sequence(annotation: Any) -> bool:
     """``list[bytes]`` (or a union holding one)."""
+    return _is_sequence_of(annotation, bytes)
+
+
+def _is_or_holds(annotation: Any, cls: type[Any]) -> bool:
+    """``annotation`` is a subclass of ``cls``, or a union with a member that is."""
+    annotation = strip_annotated(annotation)
+    if _subclass(annotation, cls):
+        return True
+    if _is_union(get_origin(annotation)):
+        return any(_subclass(strip_annotated(arg), cls) for arg in get_args(annotation))
+    return False
+
+
+def _is_sequence_of(annotation: Any, cls: type[Any]) -> bool:
+    """``list[cls]`` (items may be ``cls | None``), or a union holding one."""
     annotation = strip_annotated(annotation)
     if _is_union(get_origin(annotation)):
-        return any(is_bytes_sequence(arg) for arg in get_args(annotation))
-    return is_sequence(annotation) and all(is_bytes_or_optional_bytes(arg) for arg in get_args(annotation))
+        return any(_is_sequence_of(arg, cls) for arg in get_args(annotation))
+    return is_sequence(annotation) and all(_is_or_holds(arg, cls) for arg in get_args(annotation))
 
 
 def replace_type(annotation: Any, old: type[Any], new: type[Any]) -> Any:

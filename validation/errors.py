@@ -163,14 +163,8 @@ class ValidationException(Exception):
         return "".join(lines).rstrip()
 
 
-class RequestValidationError(ValidationException):
-    """The request's parameters or body are invalid: a 422.
-
-    Attributes:
-        body: the request body as received (decoded JSON, ``FormData``, raw
-            bytes, or the undecodable text for invalid JSON); ``None`` when
-            there was none.
-    """
+class _ValidationExceptionWithBody(ValidationException):
+    """A validation error that keeps the body it is about (``body=``, FastAPI's keyword)."""
 
     def __init__(
         self,
@@ -186,26 +180,26 @@ class RequestValidationError(ValidationException):
         self.body = body
 
 
+class RequestValidationError(_ValidationExceptionWithBody):
+    """The request's parameters or body are invalid: a 422.
+
+    Attributes:
+        body: the request body as received (decoded JSON, ``FormData``, raw
+            bytes, or the undecodable text for invalid JSON); ``None`` when
+            there was none.
+    """
+
+
 class WebSocketRequestValidationError(ValidationException):
     """A WebSocket's path, query, header or cookie parameters are invalid."""
 
 
-class ResponseValidationError(ValidationException):
+class ResponseValidationError(_ValidationExceptionWithBody):
     """The endpoint returned data that breaks its response model: a 500.
 
     Attributes:
         body: the value the endpoint returned.
     """
-
-    def __init__(
-        self,
-        errors: Sequence[Any],
-        *,
-        body: Any = None,
-        endpoint_ctx: EndpointContext | Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(errors, endpoint_ctx=endpoint_ctx)
-        self.body = body
 
 
 async def request_validation_exception_handler(
