@@ -189,10 +189,10 @@ class EndpointHandler:
             try:
                 # PERF: no coroutine to await when there is no body to read.
                 values = await validator.validate(request) if validator.needs_body else validator.validate_params(request)
-                if keywords:
+                if positional:  # positional-only parameters (rare: FastAPI passes by keyword)
                     result = await call(*[values[i] for i in positional], **{n: values[i] for n, i in keywords})
                 else:
-                    result = await call(*[values[i] for i in positional])
+                    result = await call(**{n: values[i] for n, i in keywords})
                 await respond(result, None, None)(scope, receive, send)
             except RequestValidationError as exc:
                 locate_error(exc, scope, path)

@@ -143,3 +143,21 @@ def test_an_authentication_401_wins_over_a_422() -> None:
     assert [tuple(e["loc"]) for e in invalid.json()["detail"]] == [("query", "q"), ("body", "name")]
 
 
+
+
+def test_positional_only_parameters_are_passed_positionally_the_rest_by_keyword() -> None:
+    # The endpoints have nothing to inject, so they take the route's direct lane.
+    app = App()
+
+    @app.get("/mixed/{a}")
+    async def mixed(a: int, /, b: int, *, c: int = 0) -> list[int]:
+        return [a, b, c]
+
+    @app.get("/only/{a}")
+    def only(a: int, b: int = 5, /) -> list[int]:
+        return [a, b]
+
+    client = TestClient(app)
+    assert client.get("/mixed/1?b=2&c=3").json() == [1, 2, 3]
+    assert client.get("/only/7").json() == [7, 5]
+    assert client.get("/only/7?b=8").json() == [7, 8]
