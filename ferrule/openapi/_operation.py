@@ -21,13 +21,14 @@ import warnings
 from typing import Any, Final
 
 from ferrule.asgi_core.response import JSONResponse
+from ferrule.utils import deep_dict_update, is_body_allowed_for_status_code
 from ferrule.validation.encoders import jsonable_encoder
 from ferrule.validation.params import Undefined
 
 from ._route_doc import RouteDoc
 from ._schemas import REF_PREFIX, SchemaSet
 
-__all__ = ["VALIDATION_ERROR_DEFINITIONS", "build_path_item", "deep_update"]
+__all__ = ["VALIDATION_ERROR_DEFINITIONS", "build_path_item"]
 
 METHODS_WITH_BODY: Final = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"})
 
@@ -72,26 +73,6 @@ _SSE_EVENT_SCHEMA: Final[dict[str, Any]] = {
         "retry": {"type": "integer", "minimum": 0},
     },
 }
-
-
-def deep_update(target: dict[Any, Any], update: dict[Any, Any]) -> None:
-    """Merge ``update`` into ``target``: mappings recursively, lists concatenated, else replaced."""
-    for key, value in update.items():
-        current = target.get(key)
-        if key in target and isinstance(current, dict) and isinstance(value, dict):
-            deep_update(current, value)
-        elif key in target and isinstance(current, list) and isinstance(value, list):
-            target[key] = current + value
-        else:
-            target[key] = value
-
-
-def body_allowed(status_code: int | str | None) -> bool:
-    """Whether a response with this status may have content (no 1xx, 204, 205, 304)."""
-    if status_code is None or status_code in {"default", "1XX", "2XX", "3XX", "4XX", "5XX"}:
-        return True
-    code = int(status_code)
-    return not (code < 200 or code in {204, 205, 304})
 
 
 class OperationBuilder:
@@ -159,7 +140,7 @@ class OperationBuilder:
             }
             self.definitions.update(copy.deepcopy(VALIDATION_ERROR_DEFINITIONS))
         if route.openapi_extra:
-            deep_update(operation, copy.deepcopy(route.openapi_extra))
+            deep_dict_update(operation, copy.deepcopy(route.openapi_extra))
         return operation
 
     def _security(self, doc: RouteDoc, operation: dict[str, Any]) -> None:
@@ -226,7 +207,7 @@ class OperationBuilder:
         status = doc.status_code
         response = responses.setdefault(status, {})
         response["description"] = route.response_description
-        if not body_allowed(route.status_code):
+        if not is_body_allowed_for_status_code(route.status_code):
             return
         if doc.is_json_stream:
             item = self.schemas.schema(doc.stream_item) if doc.stream_item is not None else {}
@@ -260,7 +241,7 @@ class OperationBuilder:
             field = doc.response_fields.get(code)
             if field is not None:
                 schema = given.setdefault("content", {}).setdefault(media_type, {}).setdefault("schema", {})
-                deep_update(schema, self.schemas.schema(field))
+                deep_dict_update(schema, self.schemas.schema(field))
             status_text = _STATUS_RANGES.get(str(code).upper())
             if status_text is None:
                 try:
@@ -268,7 +249,7 @@ class OperationBuilder:
                 except ValueError:
                     status_text = None
             description = given.get("description") or response.get("description") or status_text
-            deep_update(response, given)
+            deep_dict_update(response, given)
             response["description"] = description or "Additional Response"
 
 

@@ -34,6 +34,11 @@ def _api_routes(routes: Sequence[Any]) -> list[APIRoute]:
     return [route for route in routes if isinstance(route, APIRoute)]
 
 
+def _given(**fields: Any) -> dict[str, Any]:
+    """The fields that have a value, in order (the document leaves out empty optional fields)."""
+    return {key: value for key, value in fields.items() if value}
+
+
 def _collect(routes: Sequence[Any], docs: dict[int, RouteDoc], fields: list[SchemaField]) -> None:
     for route in _api_routes(routes):
         if not route.include_in_schema:
@@ -86,20 +91,18 @@ def get_openapi(
     Returns:
         The document as JSON-ready data.
     """
-    info: dict[str, Any] = {"title": title, "version": version}
-    if summary:
-        info["summary"] = summary
-    if description:
-        info["description"] = description
-    if terms_of_service:
-        info["termsOfService"] = terms_of_service
-    if contact:
-        info["contact"] = contact
-    if license_info:
-        info["license"] = license_info
-    output: dict[str, Any] = {"openapi": openapi_version, "info": info}
-    if servers:
-        output["servers"] = servers
+    info = {
+        "title": title,
+        "version": version,
+        **_given(
+            summary=summary,
+            description=description,
+            termsOfService=terms_of_service,
+            contact=contact,
+            license=license_info,
+        ),
+    }
+    output: dict[str, Any] = {"openapi": openapi_version, "info": info, **_given(servers=servers)}
     docs: dict[int, RouteDoc] = {}
     fields: list[SchemaField] = []
     _collect(routes, docs, fields)
@@ -116,20 +119,13 @@ def get_openapi(
             if item:
                 target.setdefault(route.path_format, {}).update(item)
     definitions.update(builder.definitions)
-    components: dict[str, Any] = {}
-    if builder.security_schemes:
-        components["securitySchemes"] = builder.security_schemes
-    if definitions:
-        components["schemas"] = {name: definitions[name] for name in sorted(definitions)}
-    if components:
-        output["components"] = components
+    components = _given(
+        securitySchemes=builder.security_schemes,
+        schemas={name: definitions[name] for name in sorted(definitions)},
+    )
+    output.update(_given(components=components))
     output["paths"] = paths
-    if webhook_paths:
-        output["webhooks"] = webhook_paths
-    if tags:
-        output["tags"] = tags
-    if external_docs:
-        output["externalDocs"] = external_docs
+    output.update(_given(webhooks=webhook_paths, tags=tags, externalDocs=external_docs))
     return shape_document(output)
 
 
