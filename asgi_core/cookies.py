@@ -108,11 +108,16 @@ def quote_cookie_value(value: str) -> str:
     return '"' + "".join(map(_escape_char, value)) + '"'
 
 
+def _checked(what: str, text: str, pattern: re.Pattern[str], rule: str) -> str:
+    """``text`` when ``pattern`` matches all of it, else a ``ValueError`` naming the cookie part."""
+    if pattern.fullmatch(text) is None:
+        raise ValueError(f"invalid cookie {what} {text[:80]!r}: {rule}")
+    return text
+
+
 def _format_expires(expires: datetime | str | int) -> str:
     if isinstance(expires, str):
-        if not _PATH.fullmatch(expires):
-            raise ValueError(f"invalid cookie expires {expires[:80]!r}: CR, LF, NUL and ';' are not allowed")
-        return expires
+        return _checked("expires", expires, _PATH, "CR, LF, NUL and ';' are not allowed")
     if isinstance(expires, datetime):
         if expires.tzinfo is None:
             expires = expires.replace(tzinfo=timezone.utc)
@@ -156,11 +161,7 @@ def build_set_cookie(
         ValueError: a bad name, an injection attempt (CR, LF, NUL, ``;``) in the
             name, value, path or domain, or an unknown ``samesite``.
     """
-    if not _TOKEN.fullmatch(key):
-        raise ValueError(
-            f"invalid cookie name {key[:80]!r}: it must be an RFC 9110 token "
-            "(letters, digits and !#$%&'*+-.^_`|~)"
-        )
+    _checked("name", key, _TOKEN, "it must be an RFC 9110 token (letters, digits and !#$%&'*+-.^_`|~)")
     if _INJECTION.search(value):
         raise ValueError(
             f"invalid value for cookie {key!r}: CR, LF, NUL and ';' are not allowed "
@@ -168,11 +169,10 @@ def build_set_cookie(
         )
     parts = [f"{key}={quote_cookie_value(value)}"]
     if domain is not None:
-        if not _DOMAIN.fullmatch(domain):
-            raise ValueError(
-                f"invalid cookie domain {domain[:80]!r}: use a plain host name "
-                "(ASCII letters, digits, '-', '.'; IDNA-encode international names)"
-            )
+        _checked(
+            "domain", domain, _DOMAIN,
+            "use a plain host name (ASCII letters, digits, '-', '.'; IDNA-encode international names)",
+        )
         parts.append(f"Domain={domain}")
     if expires is not None:
         parts.append(f"expires={_format_expires(expires)}")
@@ -181,11 +181,7 @@ def build_set_cookie(
     if max_age is not None:
         parts.append(f"Max-Age={int(max_age)}")
     if path is not None:
-        if not _PATH.fullmatch(path):
-            raise ValueError(
-                f"invalid cookie path {path[:80]!r}: CR, LF, NUL, ';' and non-ASCII are "
-                "not allowed; percent-encode the path"
-            )
+        _checked("path", path, _PATH, "CR, LF, NUL, ';' and non-ASCII are not allowed; percent-encode the path")
         parts.append(f"Path={path}")
     if samesite is not None:
         if samesite.lower() not in _SAMESITE:

@@ -13,28 +13,22 @@ from ferrule.streaming import EventSourceResponse as EventSourceResponse
 from ferrule.streaming import StreamingResponse as StreamingResponse
 
 
-@deprecated(
-    "ORJSONResponse is deprecated (as in FastAPI): with a return type or response_model, "
-    "the JSON bytes come straight from pydantic, which is faster; use JSONResponse",
-    category=FastAPIDeprecationWarning,
+_USE_JSON_RESPONSE = (
+    " is deprecated (as in FastAPI): with a return type or response_model, "
+    "the JSON bytes come straight from pydantic, which is faster; use JSONResponse"
 )
+
+
+# COMPAT(fastapi): FastAPI's orjson and ujson responses. ferrule's JSON is already
+# pydantic-core; both are deprecated as in FastAPI: creating one warns FastAPIDeprecationWarning.
+@deprecated("ORJSONResponse" + _USE_JSON_RESPONSE, category=FastAPIDeprecationWarning)
 class ORJSONResponse(JSONResponse):
-    """COMPAT(fastapi): FastAPI's orjson response; ferrule's JSON is already pydantic-core.
-
-    Deprecated as in FastAPI: creating one warns ``FastAPIDeprecationWarning``.
-    """
+    """Deprecated: a plain ``JSONResponse`` under FastAPI's orjson response name."""
 
 
-@deprecated(
-    "UJSONResponse is deprecated (as in FastAPI): with a return type or response_model, "
-    "the JSON bytes come straight from pydantic, which is faster; use JSONResponse",
-    category=FastAPIDeprecationWarning,
-)
+@deprecated("UJSONResponse" + _USE_JSON_RESPONSE, category=FastAPIDeprecationWarning)
 class UJSONResponse(JSONResponse):
-    """COMPAT(fastapi): FastAPI's ujson response; ferrule's JSON is already pydantic-core.
-
-    Deprecated as in FastAPI: creating one warns ``FastAPIDeprecationWarning``.
-    """
+    """Deprecated: a plain ``JSONResponse`` under FastAPI's ujson response name."""
 
 
 __all__ = [

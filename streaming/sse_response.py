@@ -18,7 +18,6 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
-from types import TracebackType
 from typing import Any, Final
 
 from ferrule.asgi_core.background import BackgroundTask
@@ -129,13 +128,9 @@ class EventSourceResponse(StreamingResponse):
         await self.pump.__aenter__()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> bool | None:
-        return await self.pump.__aexit__(exc_type, exc, tb)
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
+        """Stop the pump (the generator is closed) and wait for its tasks."""
+        return await self.pump.__aexit__(*exc_info)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (

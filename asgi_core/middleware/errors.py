@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import inspect
 import traceback
+from dataclasses import dataclass
 from typing import Any
 
 from ..concurrency import run_in_threadpool
@@ -46,6 +47,7 @@ _PAGE = """<!DOCTYPE html>
 """
 
 
+@dataclass(slots=True, eq=False, repr=False)
 class ServerErrorMiddleware:
     """Send a 500 for any unhandled exception, then re-raise it.
 
@@ -55,10 +57,9 @@ class ServerErrorMiddleware:
         debug: send a traceback page instead (never in production).
     """
 
-    def __init__(self, app: ASGIApp, handler: ExceptionHandler | None = None, debug: bool = False) -> None:
-        self.app = app
-        self.handler = handler
-        self.debug = debug
+    app: ASGIApp
+    handler: ExceptionHandler | None = None
+    debug: bool = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -21,6 +21,7 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 import anyio
@@ -28,18 +29,19 @@ import anyio
 __all__ = ["PublishWriter"]
 
 
+@dataclass(slots=True, eq=False)
 class _Entry:
-    __slots__ = ("channel", "raw", "queued_at", "done", "seq", "error")
+    """One queued publish; ``done`` is set once ``seq`` or ``error`` holds its result."""
 
-    def __init__(self, channel: str, raw: bytes, queued_at: float) -> None:
-        self.channel = channel
-        self.raw = raw
-        self.queued_at = queued_at
-        self.done = anyio.Event()
-        self.seq = 0
-        self.error: BaseException | None = None
+    channel: str
+    raw: bytes
+    queued_at: float
+    done: anyio.Event = field(default_factory=anyio.Event)
+    seq: int = 0
+    error: BaseException | None = None
 
 
+@dataclass(slots=True, eq=False, repr=False)
 class PublishWriter:
     """Sends queued publishes in pipelines; see the module docstring.
 
@@ -52,30 +54,19 @@ class PublishWriter:
         backoff, max_backoff, timeout: retry timing (seconds).
     """
 
-    def __init__(
-        self,
-        client: Any,
-        script: str,
-        build_args: Callable[[str, bytes], tuple[list[str], list[Any]]],
-        errors: tuple[type[BaseException], ...],
-        unavailable: Callable[[str, BaseException], BaseException],
-        *,
-        backoff: float,
-        max_backoff: float,
-        timeout: float,
-    ) -> None:
-        self._client = client
-        self._script = script
-        self._sha: str | None = None
-        self._build_args = build_args
-        self._errors = errors
-        self._unavailable = unavailable
-        self._backoff = backoff
-        self._max_backoff = max_backoff
-        self._timeout = timeout
-        self._queue: list[_Entry] = []
-        self._wake = anyio.Event()
-        self._stopped = False
+    client: Any
+    script: str
+    build_args: Callable[[str, bytes], tuple[list[str], list[Any]]]
+    errors: tuple[type[BaseException], ...]
+    unavailable: Callable[[str, BaseException], BaseException]
+    _: KW_ONLY
+    backoff: float
+    max_backoff: float
+    timeout: float
+    _sha: str | None = field(default=None, init=False)
+    _queue: list[_Entry] = field(default_factory=list, init=False)
+    _wake: anyio.Event = field(default_factory=anyio.Event, init=False)
+    _stopped: bool = field(default=False, init=False)
 
     async def submit(self, channel: str, raw: bytes) -> int:
         """Publish through the writer; returns the event's ``seq``."""
@@ -108,25 +99,25 @@ class PublishWriter:
     async def _send(self, batch: list[_Entry]) -> None:
         from redis.exceptions import NoScriptError, ResponseError
 
-        delay = self._backoff
+        delay = self.backoff
         todo = batch
         while todo:
             try:
                 if self._sha is None:
-                    self._sha = await self._client.script_load(self._script)
-                pipe = self._client.pipeline(transaction=False)
+                    self._sha = await self.client.script_load(self.script)
+                pipe = self.client.pipeline(transaction=False)
                 for entry in todo:
-                    keys, args = self._build_args(entry.channel, entry.raw)
+                    keys, args = self.build_args(entry.channel, entry.raw)
                     pipe.evalsha(self._sha, len(keys), *keys, *args)
                 results = await pipe.execute(raise_on_error=False)
-            except self._errors as exc:
-                if anyio.current_time() + delay > todo[0].queued_at + self._timeout:
+            except self.errors as exc:
+                if anyio.current_time() + delay > todo[0].queued_at + self.timeout:
                     for entry in todo:
-                        entry.error = self._unavailable(entry.channel, exc)
+                        entry.error = self.unavailable(entry.channel, exc)
                         entry.done.set()
                     return
                 await anyio.sleep(delay)
-                delay = min(delay * 2, self._max_backoff)
+                delay = min(delay * 2, self.max_backoff)
                 continue
             again: list[_Entry] = []
             for entry, result in zip(todo, results):
