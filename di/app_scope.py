@@ -18,6 +18,7 @@ Rules:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -33,28 +34,17 @@ if TYPE_CHECKING:
 __all__ = ["AppEntry", "AppScope", "run_app"]
 
 
+@dataclass(slots=True, eq=False)
 class AppEntry:
     """How to create one app-scoped value: a plan of steps and its result slot."""
 
-    __slots__ = ("scope", "key", "name", "steps", "template", "fillers", "out")
-
-    def __init__(
-        self,
-        scope: AppScope,
-        key: CacheKey,
-        name: str,
-        steps: tuple[Step, ...],
-        template: list[Any],
-        fillers: tuple[SecurityScopesFiller, ...],
-        out: int,
-    ) -> None:
-        self.scope = scope
-        self.key = key
-        self.name = name
-        self.steps = steps
-        self.template = template
-        self.fillers = fillers
-        self.out = out
+    scope: AppScope
+    key: CacheKey
+    name: str
+    steps: tuple[Step, ...]
+    template: list[Any]
+    fillers: tuple[SecurityScopesFiller, ...]
+    out: int
 
 
 class AppScope:

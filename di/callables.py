@@ -176,13 +176,11 @@ def _evaluate(call: Any, name: str, annotation: Any, namespaces: tuple[dict[str,
     return hints[name]
 
 
+@dataclass(frozen=True, slots=True, eq=False)
 class CallIdentity:
     """Cache key comparing callables by identity (instances may be unhashable)."""
 
-    __slots__ = ("call",)
-
-    def __init__(self, call: Any) -> None:
-        self.call = call
+    call: Any
 
     def __hash__(self) -> int:
         return id(self.call)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 import anyio.to_thread
@@ -27,6 +28,7 @@ from .markers import SecurityScopes
 __all__ = ["SecurityScopesFiller", "Step", "call_args", "run_async", "run_direct", "run_sync"]
 
 
+@dataclass(slots=True, eq=False)
 class Step:
     """One call in a plan: what to call, where its arguments are, where its result goes.
 
@@ -41,28 +43,15 @@ class Step:
         entry: runner-specific data (the ``AppEntry`` of an app-scoped step).
     """
 
-    __slots__ = ("run", "call", "positional", "keywords", "out", "name", "function_scope", "entry")
-
-    def __init__(
-        self,
-        run: Callable[[Step, list[Any], SolveContext], Any],
-        call: Callable[..., Any],
-        *,
-        positional: tuple[int, ...],
-        keywords: tuple[tuple[str, int], ...],
-        out: int,
-        name: str,
-        function_scope: bool = False,
-        entry: Any = None,
-    ) -> None:
-        self.run = run
-        self.call = call
-        self.positional = positional
-        self.keywords = keywords
-        self.out = out
-        self.name = name
-        self.function_scope = function_scope
-        self.entry = entry
+    run: Callable[[Step, list[Any], SolveContext], Any]
+    call: Callable[..., Any]
+    _: KW_ONLY
+    positional: tuple[int, ...]
+    keywords: tuple[tuple[str, int], ...]
+    out: int
+    name: str
+    function_scope: bool = False
+    entry: Any = None
 
     def __repr__(self) -> str:
         return f"Step({self.name}, run={self.run.__name__}, out={self.out})"

@@ -23,6 +23,7 @@ Rules (FastAPI's, reimplemented; checked against FastAPI's own 422 outputs in
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -56,28 +57,22 @@ class _ModelSpec:
     header_aliases: dict[str, str]
 
 
+@dataclass(slots=True, eq=False)
 class LocationValidator:
     """The compiled validator of one location of one endpoint."""
 
-    __slots__ = ("location", "indices", "group", "collect", "models", "rename", "_lazy_extras", "_span")
+    location: ParamLocation
+    indices: tuple[int, ...]
+    group: GroupValidator
+    collect: Collect
+    models: dict[str, _ModelSpec]
+    rename: dict[str, str]
+    _lazy_extras: bool = dataclasses.field(init=False)
+    _span: slice | None = dataclasses.field(init=False)
 
-    def __init__(
-        self,
-        location: ParamLocation,
-        indices: tuple[int, ...],
-        group: GroupValidator,
-        collect: Collect,
-        models: dict[str, _ModelSpec],
-        rename: dict[str, str],
-    ) -> None:
-        self.location = location
-        self.indices = indices
-        self.group = group
-        self.collect = collect
-        self.models = models
-        self.rename = rename
-        self._lazy_extras = any(not spec.keeps_extras for spec in models.values())
-        self._span = contiguous(indices)
+    def __post_init__(self) -> None:
+        self._lazy_extras = any(not spec.keeps_extras for spec in self.models.values())
+        self._span = contiguous(self.indices)
 
     def run(self, conn: HTTPConnection, out: list[Any]) -> list[dict[str, Any]] | None:
         """Validate this location into ``out`` (by field index); return the errors, if any."""
@@ -159,7 +154,10 @@ def compile_location(
             (sequences if sequence else scalars).append((key, field.alias))
         group_fields.append(GroupField.of_param(key, field, "parameter"))
     group = build_group(f"{name}_{location.value}", group_fields)
-    collect = _collector(location, tuple(scalars), tuple(sequences), tuple(models.values()))
+    if models:
+        collect = _general_collector(location, tuple(scalars), tuple(sequences), tuple(models.values()))
+    else:
+        collect = _collector(location, tuple(scalars), tuple(sequences))
     return LocationValidator(location, tuple(i for i, _ in items), group, collect, models, rename)
 
 
@@ -207,14 +205,10 @@ def _model_spec(key: str, field: ParamField, model: type[BaseModel], location: P
 
 
 def _collector(
-    location: ParamLocation,
-    scalars: tuple[tuple[str, str], ...],
-    sequences: tuple[tuple[str, str], ...],
-    models: tuple[_ModelSpec, ...],
+    location: ParamLocation, scalars: tuple[tuple[str, str], ...], sequences: tuple[tuple[str, str], ...]
 ) -> Collect:
-    """The function building the input dict, chosen once per location."""
-    if models:
-        return _general_collector(location, scalars, sequences, models)
+    """The function building the input dict of a location without parameter models
+    (``_general_collector`` serves those), chosen once per location."""
     if location is ParamLocation.path:
         return _collect_path
     if location is ParamLocation.cookie:

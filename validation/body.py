@@ -24,8 +24,9 @@ single ``Form()`` pydantic model reads its fields from the form directly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import KW_ONLY, dataclass
 from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
@@ -105,61 +106,41 @@ class _FormModel:
     keeps_extras: bool
 
 
+@dataclass(slots=True, eq=False)
 class BodyValidator:
     """Reads and validates the body of one endpoint (built by ``compile_body``)."""
 
-    __slots__ = (
-        "fields",
-        "indices",
-        "group",
-        "embed",
-        "is_form",
-        "media_type",
-        "strict_content_type",
-        "max_body_size",
-        "form_limits",
-        "endpoint_ctx",
-        "_form_fields",
-        "_form_models",
-        "_rename",
-        "_span",
-        "_present",
-    )
+    fields: tuple[ParamField, ...]
+    """The body parameters."""
+    indices: tuple[int, ...]
+    """Where each parameter's value goes in the endpoint's values list."""
+    group: GroupValidator
+    _: KW_ONLY
+    embed: bool
+    """The body is an object keyed by parameter alias (else it is the one parameter)."""
+    is_form: bool
+    """The body is read as a form (urlencoded or multipart), not as JSON."""
+    media_type: str
+    """The media type OpenAPI shows."""
+    strict_content_type: bool
+    """Decode JSON only when ``Content-Type`` says JSON."""
+    max_body_size: int | None
+    form_limits: FormLimits
+    endpoint_ctx: EndpointContext | None
+    form_fields: tuple[tuple[str, str, int], ...]
+    """``(group key, form field name, kind)`` of each plain form field."""
+    form_models: dict[str, _FormModel]
+    """The ``Form()`` pydantic model parameters, by group key."""
+    rename: dict[str, str]
+    """Group key -> the alias shown in error locations."""
+    _span: slice | None = dataclasses.field(init=False)
+    _present: Callable[[Any], Any] | None = dataclasses.field(init=False)
 
-    def __init__(
-        self,
-        fields: tuple[ParamField, ...],
-        indices: tuple[int, ...],
-        group: GroupValidator,
-        *,
-        embed: bool,
-        is_form: bool,
-        media_type: str,
-        strict_content_type: bool,
-        max_body_size: int | None,
-        form_limits: FormLimits,
-        endpoint_ctx: EndpointContext | None,
-        form_fields: tuple[tuple[str, str, int], ...],
-        form_models: dict[str, _FormModel],
-        rename: dict[str, str],
-    ) -> None:
-        self.fields = fields
-        self.indices = indices
-        self.group = group
-        self.embed = embed
-        self.is_form = is_form
-        self.media_type = media_type
-        self.strict_content_type = strict_content_type
-        self.max_body_size = max_body_size
-        self.form_limits = form_limits
-        self.endpoint_ctx = endpoint_ctx
-        self._form_fields = form_fields
-        self._form_models = form_models
-        self._rename = rename
-        self._span = contiguous(indices)
+    def __post_init__(self) -> None:
+        self._span = contiguous(self.indices)
         # The whole body is one parameter: a present body is validated alone.
-        single = not embed and not is_form and len(fields) == 1
-        self._present = present_value_validator(group) if single else None
+        single = not self.embed and not self.is_form and len(self.fields) == 1
+        self._present = present_value_validator(self.group) if single else None
 
     async def read(self, request: Request) -> Any:
         """The body as validation sees it: decoded JSON, ``FormData``, ``bytes`` or ``UNDEFINED``."""
@@ -227,9 +208,9 @@ class BodyValidator:
             loc: tuple[Any, ...] = error["loc"]
             if loc and loc[0] in keys:
                 loc = (keys[loc[0]], *loc[1:])
-            if loc and loc[0] in self._rename:
-                loc = (self._rename[loc[0]], *loc[1:])
-            if loc and (loc[0] == _SINGLE_KEY or loc[0] in self._form_models):
+            if loc and loc[0] in self.rename:
+                loc = (self.rename[loc[0]], *loc[1:])
+            if loc and (loc[0] == _SINGLE_KEY or loc[0] in self.form_models):
                 loc = loc[1:]
                 if not loc and error["type"] == "missing":
                     error["input"] = None
@@ -241,11 +222,11 @@ class BodyValidator:
 
     async def _form_input(self, form: FormData) -> dict[str, Any]:
         data: dict[str, Any] = {}
-        for key, alias, kind in self._form_fields:
+        for key, alias, kind in self.form_fields:
             value = await _form_value(form, alias, kind)
             if value is not UNDEFINED:
                 data[key] = value
-        for spec in self._form_models.values():
+        for spec in self.form_models.values():
             if spec.optional and not (
                 spec.own_names.intersection(form) or (spec.keeps_extras and len(form) > 0)
             ):
