@@ -32,7 +32,7 @@ in-process it costs about 0.1-0.2 us more per lookup (see the commit for bench/ 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Generic, TypeVar
 
 __all__ = ["MethodNotAllowed", "TreeMatch"]  # the rest is private to routing.tree
@@ -93,31 +93,24 @@ def _params(names: tuple[str, ...], values: Sequence[Any]) -> dict[str, Any]:
     return dict(zip(names, values))
 
 
+@dataclass(slots=True, eq=False)
 class Entry(Generic[H]):
     """One registered route at a leaf."""
 
-    __slots__ = ("handler", "names", "template", "owner", "methods", "order", "static_match")
+    handler: H
+    names: tuple[str, ...]
+    """Parameter names, in the order the walk collects their values."""
+    template: str
+    owner: str
+    methods: tuple[str, ...] | None
+    """The methods given at registration (sorted, normalized); ``None``: every method."""
+    order: int
+    """Registration index (conflict messages name the earliest clashing route)."""
+    static_match: TreeMatch[H] = field(init=False)
+    """The match of a fully static template, made once and shared (see NO_PARAMS)."""
 
-    def __init__(
-        self,
-        handler: H,
-        names: tuple[str, ...],
-        template: str,
-        owner: str,
-        methods: tuple[str, ...] | None,
-        order: int,
-    ) -> None:
-        self.handler = handler
-        self.names = names
-        """Parameter names, in the order the walk collects their values."""
-        self.template = template
-        self.owner = owner
-        self.methods = methods
-        """The methods given at registration (sorted, normalized); ``None``: every method."""
-        self.order = order
-        """Registration index (conflict messages name the earliest clashing route)."""
-        self.static_match: TreeMatch[H] = TreeMatch(handler, NO_PARAMS, None, template)
-        """The match of a fully static template, made once and shared (see NO_PARAMS)."""
+    def __post_init__(self) -> None:
+        self.static_match = TreeMatch(self.handler, NO_PARAMS, None, self.template)
 
 
 class Leaf(Generic[H]):
@@ -136,36 +129,38 @@ class Leaf(Generic[H]):
         """Precomputed 405 answer: ``allow`` is ``sorted(by_method)``."""
 
 
-def _no_match(*args: str) -> tuple[Any, ...] | None:
+def matched_inline(*args: str) -> tuple[Any, ...] | None:
+    """The ``match`` of kinds ``STR`` and ``TAIL_ALL``, which the walk matches inline: never called."""
     raise AssertionError("edge kinds STR and TAIL_ALL are matched inline")  # internal invariant
 
 
-class SegEdge(Generic[H]):
+M = TypeVar("M", bound=Callable[..., "tuple[Any, ...] | None"])
+
+
+@dataclass(slots=True, eq=False)
+class _Edge(Generic[M]):
+    """What both edge kinds hold."""
+
+    key: tuple[Any, ...]
+    """The precedence key (edges are tried in key order)."""
+    kind: int
+    """``STR``, ``SEG``, ``TAIL_ALL`` or ``TAIL``."""
+    match: M
+    """The matcher of kinds ``SEG`` and ``TAIL`` (the others are matched inline)."""
+
+
+@dataclass(slots=True, eq=False)
+class SegEdge(_Edge[Callable[[str], "tuple[Any, ...] | None"]], Generic[H]):
     """A single-segment parameter edge (kinds ``STR`` and ``SEG``) leading to ``child``."""
 
-    __slots__ = ("key", "kind", "match", "child")
-
-    def __init__(
-        self, key: tuple[Any, ...], kind: int, match: Callable[[str], tuple[Any, ...] | None] | None
-    ) -> None:
-        self.key = key
-        self.kind = kind
-        self.match = match or _no_match
-        self.child: Node[H] = Node()
+    child: Node[H] = field(default_factory=lambda: Node())
 
 
-class TailEdge(Generic[H]):
+@dataclass(slots=True, eq=False)
+class TailEdge(_Edge[Callable[[str, str], "tuple[Any, ...] | None"]], Generic[H]):
     """A catch-all edge (kinds ``TAIL_ALL`` and ``TAIL``) ending at ``leaf``."""
 
-    __slots__ = ("key", "kind", "match", "leaf")
-
-    def __init__(
-        self, key: tuple[Any, ...], kind: int, match: Callable[[str, str], tuple[Any, ...] | None] | None
-    ) -> None:
-        self.key = key
-        self.kind = kind
-        self.match = match or _no_match
-        self.leaf: Leaf[H] = Leaf()
+    leaf: Leaf[H] = field(default_factory=lambda: Leaf())
 
 
 class Node(Generic[H]):

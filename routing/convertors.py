@@ -89,14 +89,11 @@ class StrConvertor:
         return text
 
 
-class PathConvertor:
-    """``{name:path}``: the rest of the path, slashes included, possibly empty."""
+class PathConvertor(StrConvertor):
+    """``{name:path}``: the rest of the path, slashes included, possibly empty (kept as text)."""
 
     regex = ".*"
     example = "x/y"
-
-    def convert(self, value: str) -> str:
-        return value
 
     def to_string(self, value: Any) -> str:
         return str(value)

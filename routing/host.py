@@ -27,7 +27,7 @@ from ferrule.asgi_core.types import ASGIApp, Receive, Scope, Send
 
 from .convertors import Convertor, default_convertors
 from .errors import RouteConfigError
-from .routes import BaseRoute, NoMatchFound
+from .routes import BaseRoute, NoMatchFound, child_route_name, first_url_path
 from .templates import Template
 
 __all__ = ["Host", "request_host"]
@@ -112,16 +112,9 @@ class Host(BaseRoute):
         await self.app(scope, receive, send)
 
     def url_path_for(self, name: str, /, **params: Any) -> str:
-        if self.name is None:
-            child_name = name
-        elif name.startswith(self.name + ":"):
-            child_name = name[len(self.name) + 1 :]
-        else:
-            raise NoMatchFound(name, params)
+        child_name = child_route_name(self.name, name, params)
         rest = {key: value for key, value in params.items() if key not in self._convertors}
-        for route in self.routes:
-            try:
-                return route.url_path_for(child_name, **rest)
-            except NoMatchFound:
-                continue
-        raise NoMatchFound(name, params)
+        path = first_url_path(self.routes, child_name, rest)
+        if path is None:
+            raise NoMatchFound(name, params)
+        return path

@@ -13,6 +13,7 @@ FastAPI.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import KW_ONLY, dataclass
 from enum import Enum
 from typing import Any, Final, cast
 
@@ -81,36 +82,25 @@ def _first_explicit(*values: Any) -> Any:
     return values[0]
 
 
+@dataclass(slots=True, eq=False)
 class Inclusion:
     """One ``target.include_router(router, ...)`` call: its options, to copy routes with."""
 
-    def __init__(
-        self,
-        target: Any,
-        router: Any,
-        *,
-        prefix: str,
-        tags: list[str | Enum] | None,
-        dependencies: Sequence[Any] | None,
-        default_response_class: type[Response],
-        responses: dict[int | str, dict[str, Any]] | None,
-        callbacks: list[BaseRoute] | None,
-        deprecated: bool | None,
-        include_in_schema: bool,
-        generate_unique_id_function: Callable[[APIRoute], str],
-    ) -> None:
-        self.target = target
-        self.router = router
-        self.prefix = prefix
-        self.tags = tags
-        self.dependencies = dependencies
-        self.default_response_class = default_response_class
-        self.responses = responses
-        self.callbacks = callbacks
-        self.deprecated = deprecated
-        self.include_in_schema = include_in_schema
-        self.generate_unique_id_function = generate_unique_id_function
-        target.included_routers.append(router)
+    target: Any
+    router: Any
+    _: KW_ONLY
+    prefix: str
+    tags: list[str | Enum] | None
+    dependencies: Sequence[Any] | None
+    default_response_class: type[Response]
+    responses: dict[int | str, dict[str, Any]] | None
+    callbacks: list[BaseRoute] | None
+    deprecated: bool | None
+    include_in_schema: bool
+    generate_unique_id_function: Callable[[APIRoute], str]
+
+    def __post_init__(self) -> None:
+        self.target.included_routers.append(self.router)
 
     def copy_frontend(self, frontend: FrontendRoute) -> None:
         """Add ``frontend`` to the target under the prefix, its dependencies first."""

@@ -40,7 +40,16 @@ from .frontend import FrontendRoute, best_frontend
 from .host import Host, request_host
 from .lifespan import Lifespan, as_lifespan, handle_lifespan, legacy_lifespan, merge_lifespans
 from .raw_path import InvalidRequestPath, route_segments
-from .routes import BaseRoute, NoMatchFound, Route, WebSocketRoute, get_route_path, is_routable_path
+from .routes import (
+    BaseRoute,
+    NoMatchFound,
+    Route,
+    WebSocketRoute,
+    child_route_name,
+    first_url_path,
+    get_route_path,
+    is_routable_path,
+)
 from .templates import Template
 from .tree import MethodNotAllowed, RouteTree, TreeMatch
 
@@ -211,12 +220,10 @@ class Router:
 
     def url_path_for(self, name: str, /, **path_params: Any) -> str:
         """The path of the route called ``name`` with ``path_params`` filled in."""
-        for route in self.routes:
-            try:
-                return route.url_path_for(name, **path_params)
-            except NoMatchFound:
-                continue
-        raise NoMatchFound(name, path_params)
+        path = first_url_path(self.routes, name, path_params)
+        if path is None:
+            raise NoMatchFound(name, path_params)
+        return path
 
     def effective_lifespan(self) -> Lifespan | None:
         """The lifespan including legacy startup/shutdown handlers."""
@@ -400,19 +407,12 @@ class Mount(BaseRoute):
             rest = str(params.pop("path"))
             base = self.template.format(**params)
             return base.rstrip("/") + "/" + rest.lstrip("/")
-        if self.name is None:
-            child_name = name
-        elif name.startswith(self.name + ":"):
-            child_name = name[len(self.name) + 1:]
-        else:
-            raise NoMatchFound(name, params)
+        child_name = child_route_name(self.name, name, params)
         own = {k: params.pop(k) for k in list(params) if k in self.template.param_names}
         if self.template.param_names and not own:
             raise NoMatchFound(name, params)
         base = self.template.format(**own)
-        for route in self.routes:
-            try:
-                return base + route.url_path_for(child_name, **params)
-            except NoMatchFound:
-                continue
-        raise NoMatchFound(name, params)
+        path = first_url_path(self.routes, child_name, params)
+        if path is None:
+            raise NoMatchFound(name, params)
+        return base + path

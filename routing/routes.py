@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
 from ferrule.asgi_core.concurrency import run_in_threadpool
@@ -27,7 +27,9 @@ __all__ = [
     "NoMatchFound",
     "Route",
     "WebSocketRoute",
+    "child_route_name",
     "describe_endpoint",
+    "first_url_path",
     "get_route_path",
     "is_routable_path",
 ]
@@ -41,6 +43,30 @@ class NoMatchFound(Exception):
         super().__init__(f"no route named {name!r} accepts the parameters ({keys})")
         self.name = name
         self.params = params
+
+
+def child_route_name(own: str | None, name: str, params: dict[str, Any]) -> str:
+    """The name ``url_path_for`` looks up among the routes of a mount or host named ``own``:
+    ``"own:child"`` gives ``"child"``; with ``own`` None, ``name`` itself.
+
+    Raises:
+        NoMatchFound: ``name`` is not below ``own``.
+    """
+    if own is None:
+        return name
+    if name.startswith(own + ":"):
+        return name[len(own) + 1 :]
+    raise NoMatchFound(name, params)
+
+
+def first_url_path(routes: Iterable[BaseRoute], name: str, params: dict[str, Any]) -> str | None:
+    """``url_path_for(name, **params)`` of the first of ``routes`` that has it; None if none has."""
+    for route in routes:
+        try:
+            return route.url_path_for(name, **params)
+        except NoMatchFound:
+            continue
+    return None
 
 
 def describe_endpoint(endpoint: Any) -> str:

@@ -65,6 +65,7 @@ from ._tree_match import (
     TailEdge,
     TreeMatch,
     TreeMatcher,
+    matched_inline,
 )
 from .convertors import Convertor, default_convertors, example_text
 from .errors import RouteConfigError, RouteConflictError
@@ -288,11 +289,11 @@ def _normalize_methods(template: str, methods: Iterable[str] | None) -> tuple[st
 def _new_edge(key: Key, segment: Segment, pattern: re.Pattern[str] | None) -> SegEdge[Any] | TailEdge[Any]:
     params = [part for part in segment if isinstance(part, Param)]
     if key[0] == STRING:
-        return SegEdge(key, STR, None)
+        return SegEdge(key, STR, matched_inline)
     if key[0] == TYPED:
         return SegEdge(key, SEG, _single_matcher(params[0]))
     if key[0] == CATCH_ALL and len(segment) == 1:
-        return TailEdge(key, TAIL_ALL, None)
+        return TailEdge(key, TAIL_ALL, matched_inline)
     assert pattern is not None  # internal invariant: Template compiles every multi-part segment
     converts = tuple((f"_fp{index}", param.convertor.convert) for index, param in enumerate(params))
     if key[0] == MIXED:
