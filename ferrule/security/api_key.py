@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import ClassVar, Literal
 
-from ferrule.asgi_core.exceptions import HTTPException
 from ferrule.asgi_core.request import HTTPConnection
-from ferrule.asgi_core.status import HTTP_401_UNAUTHORIZED
-from ferrule.di.markers import SecurityBase
+
+from ._scheme import CredentialScheme
 
 __all__ = ["APIKeyBase", "APIKeyCookie", "APIKeyHeader", "APIKeyQuery"]
 
 
-class APIKeyBase(SecurityBase):
+class APIKeyBase(CredentialScheme):
     """Shared behaviour of the API key schemes.
 
     Args:
@@ -23,6 +22,10 @@ class APIKeyBase(SecurityBase):
         auto_error: answer 401 when the key is missing; ``False`` gives ``None``.
     """
 
+    # SPEC: RFC 9110 §15.5.2 - a 401 must carry ``WWW-Authenticate``; API keys have
+    # no standard scheme, so (like FastAPI) the challenge is ``APIKey``.
+    challenge = "APIKey"
+
     def __init__(
         self,
         location: Literal["query", "header", "cookie"],
@@ -31,38 +34,20 @@ class APIKeyBase(SecurityBase):
         scheme_name: str | None,
         auto_error: bool,
     ) -> None:
-        self.auto_error = auto_error
         self.name = name
-        model: dict[str, Any] = {"type": "apiKey"}
-        if description is not None:
-            model["description"] = description
-        model["in"] = location
-        model["name"] = name
-        self.model = model
-        self.scheme_name = scheme_name or type(self).__name__
-
-    def make_not_authenticated_error(self) -> HTTPException:
-        """401 with a custom ``APIKey`` challenge.
-
-        SPEC: RFC 9110 §15.5.2 - a 401 must carry ``WWW-Authenticate``; API
-        keys have no standard scheme, so (like FastAPI) the challenge is ``APIKey``.
-        """
-        return HTTPException(
-            status_code=HTTP_401_UNAUTHORIZED,
-            detail="Not authenticated",
-            headers={"WWW-Authenticate": "APIKey"},
-        )
+        self.describe("apiKey", description, scheme_name, auto_error, **{"in": location, "name": name})
 
     def check_api_key(self, api_key: str | None) -> str | None:
         if not api_key:
-            if self.auto_error:
-                raise self.make_not_authenticated_error()
+            self.refuse()
             return None
         return api_key
 
 
-class APIKeyQuery(APIKeyBase):
-    """An API key in the query string: ``Depends(APIKeyQuery(name="api_key"))`` gives the key."""
+class _APIKeyAt(APIKeyBase):
+    """The constructor of the three API key schemes; each names its ``location``."""
+
+    location: ClassVar[Literal["query", "header", "cookie"]]
 
     def __init__(
         self,
@@ -72,41 +57,31 @@ class APIKeyQuery(APIKeyBase):
         description: str | None = None,
         auto_error: bool = True,
     ) -> None:
-        super().__init__("query", name, description, scheme_name, auto_error)
+        super().__init__(self.location, name, description, scheme_name, auto_error)
+
+
+class APIKeyQuery(_APIKeyAt):
+    """An API key in the query string: ``Depends(APIKeyQuery(name="api_key"))`` gives the key."""
+
+    location = "query"
 
     async def __call__(self, request: HTTPConnection) -> str | None:
         return self.check_api_key(request.query_params.get(self.name))
 
 
-class APIKeyHeader(APIKeyBase):
+class APIKeyHeader(_APIKeyAt):
     """An API key in a header: ``Depends(APIKeyHeader(name="x-key"))`` gives the key."""
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        scheme_name: str | None = None,
-        description: str | None = None,
-        auto_error: bool = True,
-    ) -> None:
-        super().__init__("header", name, description, scheme_name, auto_error)
+    location = "header"
 
     async def __call__(self, request: HTTPConnection) -> str | None:
         return self.check_api_key(request.headers.get(self.name))
 
 
-class APIKeyCookie(APIKeyBase):
+class APIKeyCookie(_APIKeyAt):
     """An API key in a cookie: ``Depends(APIKeyCookie(name="session"))`` gives the key."""
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        scheme_name: str | None = None,
-        description: str | None = None,
-        auto_error: bool = True,
-    ) -> None:
-        super().__init__("cookie", name, description, scheme_name, auto_error)
+    location = "cookie"
 
     async def __call__(self, request: HTTPConnection) -> str | None:
         return self.check_api_key(request.cookies.get(self.name))

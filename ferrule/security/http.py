@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import binascii
 from base64 import b64decode
-from typing import Any
 
 from pydantic import BaseModel
 
-from ferrule.asgi_core.exceptions import HTTPException
 from ferrule.asgi_core.request import HTTPConnection
-from ferrule.asgi_core.status import HTTP_401_UNAUTHORIZED
-from ferrule.di.markers import SecurityBase
 
+from ._scheme import CredentialScheme
 from .utils import get_authorization_scheme_param
 
 __all__ = [
@@ -39,16 +36,7 @@ class HTTPAuthorizationCredentials(BaseModel):
     credentials: str
 
 
-def _http_model(scheme: str, description: str | None, **extra: Any) -> dict[str, Any]:
-    model: dict[str, Any] = {"type": "http"}
-    if description is not None:
-        model["description"] = description
-    model["scheme"] = scheme
-    model.update((k, v) for k, v in extra.items() if v is not None)
-    return model
-
-
-class HTTPBase(SecurityBase):
+class HTTPBase(CredentialScheme):
     """Any HTTP ``Authorization`` scheme; gives ``HTTPAuthorizationCredentials``.
 
     Args:
@@ -67,20 +55,11 @@ class HTTPBase(SecurityBase):
         auto_error: bool = True,
     ) -> None:
         self.scheme = scheme
-        self.model = _http_model(scheme, description)
-        self.scheme_name = scheme_name or type(self).__name__
-        self.auto_error = auto_error
+        self.describe("http", description, scheme_name, auto_error, scheme=scheme)
 
     def make_authenticate_headers(self) -> dict[str, str]:
         # SPEC: RFC 9110 §11.6.1 - the challenge names the auth-scheme.
         return {"WWW-Authenticate": self.scheme.title()}
-
-    def make_not_authenticated_error(self) -> HTTPException:
-        return HTTPException(
-            status_code=HTTP_401_UNAUTHORIZED,
-            detail="Not authenticated",
-            headers=self.make_authenticate_headers(),
-        )
 
     def _credentials(self, request: HTTPConnection, required_scheme: str | None) -> HTTPAuthorizationCredentials | None:
         authorization = request.headers.get("Authorization")
@@ -88,8 +67,7 @@ class HTTPBase(SecurityBase):
         if not (authorization and scheme and credentials) or (
             required_scheme is not None and scheme.lower() != required_scheme
         ):
-            if self.auto_error:
-                raise self.make_not_authenticated_error()
+            self.refuse()
             return None
         return HTTPAuthorizationCredentials(scheme=scheme, credentials=credentials)
 
@@ -126,11 +104,8 @@ class HTTPBasic(HTTPBase):
         return {"WWW-Authenticate": "Basic"}
 
     async def __call__(self, request: HTTPConnection) -> HTTPBasicCredentials | None:  # type: ignore[override]
-        authorization = request.headers.get("Authorization")
-        scheme, param = get_authorization_scheme_param(authorization)
-        if not authorization or scheme.lower() != "basic":
-            if self.auto_error:
-                raise self.make_not_authenticated_error()
+        param = self.scheme_param(request, "basic")
+        if param is None:
             return None
         try:
             data = b64decode(param).decode("ascii")
@@ -163,7 +138,8 @@ class HTTPBearer(HTTPBase):
         auto_error: bool = True,
     ) -> None:
         super().__init__(scheme="bearer", scheme_name=scheme_name, description=description, auto_error=auto_error)
-        self.model = _http_model("bearer", description, bearerFormat=bearerFormat)
+        if bearerFormat is not None:
+            self.model["bearerFormat"] = bearerFormat
 
     async def __call__(self, request: HTTPConnection) -> HTTPAuthorizationCredentials | None:
         return self._credentials(request, "bearer")

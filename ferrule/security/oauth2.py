@@ -10,13 +10,11 @@ give the token; they do not verify it (your dependency does).
 from collections.abc import Mapping
 from typing import Annotated, Any, Final, Union
 
-from ferrule.asgi_core.exceptions import HTTPException
 from ferrule.asgi_core.request import HTTPConnection
-from ferrule.asgi_core.status import HTTP_401_UNAUTHORIZED
-from ferrule.di.markers import SecurityBase, SecurityScopes
+from ferrule.di.markers import SecurityScopes
 from ferrule.validation.param_functions import Form
 
-from .utils import get_authorization_scheme_param
+from ._scheme import CredentialScheme, raw_authorization
 
 __all__ = [
     "OAuth2",
@@ -63,7 +61,7 @@ def _flows(flows: Any) -> dict[str, Any]:
     return {name: _flow(name, flows[name]) for name in (*known, *others)}
 
 
-class OAuth2(SecurityBase):
+class OAuth2(CredentialScheme):
     """Any OAuth2 flow; gives the raw ``Authorization`` value (or ``None``).
 
     Args:
@@ -81,38 +79,9 @@ class OAuth2(SecurityBase):
         description: Union[str, None] = None,
         auto_error: bool = True,
     ) -> None:
-        model: dict[str, Any] = {"type": "oauth2"}
-        if description is not None:
-            model["description"] = description
-        model["flows"] = _flows(flows if flows is not None else {})
-        self.model = model
-        self.scheme_name = scheme_name or type(self).__name__
-        self.auto_error = auto_error
+        self.describe("oauth2", description, scheme_name, auto_error, flows=_flows(flows if flows is not None else {}))
 
-    def make_not_authenticated_error(self) -> HTTPException:
-        # SPEC: RFC 6750 §3 - a bearer-token resource answers with a Bearer challenge.
-        return HTTPException(
-            status_code=HTTP_401_UNAUTHORIZED,
-            detail="Not authenticated",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-
-    async def __call__(self, request: HTTPConnection) -> Union[str, None]:
-        authorization = request.headers.get("Authorization")
-        if not authorization:
-            if self.auto_error:
-                raise self.make_not_authenticated_error()
-            return None
-        return authorization
-
-    def _bearer_token(self, request: HTTPConnection) -> Union[str, None]:
-        authorization = request.headers.get("Authorization")
-        scheme, token = get_authorization_scheme_param(authorization)
-        if not authorization or scheme.lower() != "bearer":
-            if self.auto_error:
-                raise self.make_not_authenticated_error()
-            return None
-        return token
+    __call__ = raw_authorization
 
 
 class OAuth2PasswordBearer(OAuth2):
@@ -145,7 +114,7 @@ class OAuth2PasswordBearer(OAuth2):
         )
 
     async def __call__(self, request: HTTPConnection) -> Union[str, None]:
-        return self._bearer_token(request)
+        return self.scheme_param(request, "bearer")
 
 
 class OAuth2AuthorizationCodeBearer(OAuth2):
@@ -186,7 +155,7 @@ class OAuth2AuthorizationCodeBearer(OAuth2):
         )
 
     async def __call__(self, request: HTTPConnection) -> Union[str, None]:
-        return self._bearer_token(request)
+        return self.scheme_param(request, "bearer")
 
 
 class OAuth2PasswordRequestForm:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ferrule.asgi_core.exceptions import HTTPException
-from ferrule.asgi_core.request import HTTPConnection
-from ferrule.asgi_core.status import HTTP_401_UNAUTHORIZED
-from ferrule.di.markers import SecurityBase
+from ._scheme import CredentialScheme, raw_authorization
 
 __all__ = ["OpenIdConnect"]
 
 
-class OpenIdConnect(SecurityBase):
+class OpenIdConnect(CredentialScheme):
     """OpenID Connect; gives the raw ``Authorization`` value (you verify it).
 
     Args:
@@ -30,25 +25,6 @@ class OpenIdConnect(SecurityBase):
         description: str | None = None,
         auto_error: bool = True,
     ) -> None:
-        model: dict[str, Any] = {"type": "openIdConnect"}
-        if description is not None:
-            model["description"] = description
-        model["openIdConnectUrl"] = openIdConnectUrl
-        self.model = model
-        self.scheme_name = scheme_name or type(self).__name__
-        self.auto_error = auto_error
+        self.describe("openIdConnect", description, scheme_name, auto_error, openIdConnectUrl=openIdConnectUrl)
 
-    def make_not_authenticated_error(self) -> HTTPException:
-        return HTTPException(
-            status_code=HTTP_401_UNAUTHORIZED,
-            detail="Not authenticated",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-
-    async def __call__(self, request: HTTPConnection) -> str | None:
-        authorization = request.headers.get("Authorization")
-        if not authorization:
-            if self.auto_error:
-                raise self.make_not_authenticated_error()
-            return None
-        return authorization
+    __call__ = raw_authorization
