@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+# COMPAT(fastapi): the `X as X` imports are importable from here, as from FastAPI's module.
+from ferrule.asgi_core.exceptions import HTTPException as HTTPException
 from ferrule.asgi_core.request import HTTPConnection
+from ferrule.asgi_core.status import HTTP_401_UNAUTHORIZED as HTTP_401_UNAUTHORIZED
 
 from ._scheme import CredentialScheme
 

@@ -7,7 +7,9 @@ from base64 import b64decode
 
 from pydantic import BaseModel
 
+# COMPAT(fastapi): the `X as X` imports are importable from here, as from FastAPI's module.
 from ferrule.asgi_core.request import HTTPConnection
+from ferrule.asgi_core.status import HTTP_401_UNAUTHORIZED as HTTP_401_UNAUTHORIZED
 
 from ._scheme import CredentialScheme
 from .utils import get_authorization_scheme_param

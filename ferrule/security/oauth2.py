@@ -10,7 +10,9 @@ give the token; they do not verify it (your dependency does).
 from collections.abc import Mapping
 from typing import Annotated, Any, Final, Union
 
+# COMPAT(fastapi): the `X as X` imports are importable from here, as from FastAPI's module.
 from ferrule.asgi_core.request import HTTPConnection
+from ferrule.asgi_core.status import HTTP_401_UNAUTHORIZED as HTTP_401_UNAUTHORIZED
 from ferrule.di.markers import SecurityScopes
 from ferrule.validation.param_functions import Form
 

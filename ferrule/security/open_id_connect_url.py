@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# COMPAT(fastapi): the `X as X` imports are importable from here, as from FastAPI's module.
+from ferrule.asgi_core.exceptions import HTTPException as HTTPException
+from ferrule.asgi_core.request import HTTPConnection as HTTPConnection
+from ferrule.asgi_core.status import HTTP_401_UNAUTHORIZED as HTTP_401_UNAUTHORIZED
+
 from ._scheme import CredentialScheme, raw_authorization
 
 __all__ = ["OpenIdConnect"]

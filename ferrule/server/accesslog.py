@@ -17,7 +17,10 @@ import json
 import logging
 import re
 import time
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    import h11
 
 __all__ = ["access_logger", "escape", "format_access_line", "log_access", "AccessJSONFormatter"]
 
@@ -65,16 +68,10 @@ def format_access_line(
     )
 
 
-def log_access(
-    client: tuple[str, int] | None,
-    method: bytes | str,
-    target: bytes | str,
-    http_version: str,
-    status: int,
-    duration: float,
-) -> None:
-    """Emit the access line at INFO if the access logger would show it."""
+def log_access(client: tuple[str, int] | None, request: h11.Request, status: int, duration: float) -> None:
+    """Emit the access line of `request` (an h11 request line) at INFO if the access logger would show it."""
     if access_logger.isEnabledFor(logging.INFO):
+        method, target, http_version = request.method, request.target, request.http_version.decode("ascii")
         fields = {
             "client": f"{client[0]}:{client[1]}" if client else None,
             "method": _text(method),

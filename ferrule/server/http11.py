@@ -352,14 +352,7 @@ class HTTP11Connection:
                     status = 500
                     await self.reject(500, "Internal Server Error")
         if config.access_log:
-            log_access(
-                self.client,
-                request.method,
-                request.target,
-                request.http_version.decode("ascii"),
-                status,
-                time.perf_counter() - started_at,
-            )
+            log_access(self.client, request, status, time.perf_counter() - started_at)
         return cycle.complete and cycle.keep_alive and not wire.broken and not self._closing
 
     async def _drain_body(self, cycle: RequestCycle) -> bool:

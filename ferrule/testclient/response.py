@@ -24,7 +24,7 @@ import zlib
 from collections.abc import AsyncGenerator, Iterator
 from contextlib import aclosing
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
 from .cookies import Cookies
 from .request import ClientRequest
@@ -219,6 +219,23 @@ class _Pipeline(Generic[T]):
 # --- the response -------------------------------------------------------------
 
 
+class _StatusIn:
+    """A read-only ``bool`` of ``ClientResponse`` (httpx's ``is_*``): ``low <= status_code < high``."""
+
+    __slots__ = ("low", "high")
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low = low
+        self.high = high
+
+    @overload
+    def __get__(self, response: None, owner: type[ClientResponse]) -> _StatusIn: ...
+    @overload
+    def __get__(self, response: ClientResponse, owner: type[ClientResponse]) -> bool: ...
+    def __get__(self, response: ClientResponse | None, owner: type[ClientResponse]) -> _StatusIn | bool:
+        return self if response is None else self.low <= response.status_code < self.high
+
+
 class ClientResponse:
     """A response received by the test client (httpx's ``Response`` API)."""
 
@@ -271,29 +288,15 @@ class ClientResponse:
     def url(self) -> URL:
         return self.request.url
 
-    @property
-    def is_informational(self) -> bool:
-        return 100 <= self.status_code < 200
-
-    @property
-    def is_success(self) -> bool:
-        return 200 <= self.status_code < 300
+    is_informational = _StatusIn(100, 200)
+    is_success = _StatusIn(200, 300)
+    is_client_error = _StatusIn(400, 500)
+    is_server_error = _StatusIn(500, 600)
+    is_error = _StatusIn(400, 600)
 
     @property
     def is_redirect(self) -> bool:
         return 300 <= self.status_code < 400 and "location" in self.headers
-
-    @property
-    def is_client_error(self) -> bool:
-        return 400 <= self.status_code < 500
-
-    @property
-    def is_server_error(self) -> bool:
-        return 500 <= self.status_code < 600
-
-    @property
-    def is_error(self) -> bool:
-        return 400 <= self.status_code < 600
 
     def raise_for_status(self) -> ClientResponse:
         """Return ``self`` for a 2xx response, else raise ``HTTPStatusError``."""

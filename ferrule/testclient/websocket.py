@@ -25,7 +25,7 @@ import json
 import math
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import anyio
 from anyio.from_thread import BlockingPortal
@@ -55,6 +55,13 @@ class WebSocketDenialResponse(Exception):  # noqa: N818 - Starlette's name
 
     def json(self) -> Any:
         return json.loads(self.content)
+
+
+# receive_text() or receive_bytes() got the other kind of message: what to call instead.
+_WRONG_KIND: Final = {
+    "text": "expected a text message, got a binary one; use receive_bytes()",
+    "bytes": "expected a binary message, got a text one; use receive_text()",
+}
 
 
 class WebSocketTestSession:
@@ -223,19 +230,18 @@ class WebSocketTestSession:
             raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
         return message
 
+    def _receive_field(self, key: Literal["text", "bytes"]) -> Any:
+        """The next message's ``key`` field; a message of the other kind is a ``TypeError``."""
+        value = self.receive().get(key)
+        if value is None:
+            raise TypeError(_WRONG_KIND[key])
+        return value
+
     def receive_text(self) -> str:
-        message = self.receive()
-        text = message.get("text")
-        if text is None:
-            raise TypeError("expected a text message, got a binary one; use receive_bytes()")
-        return str(text)
+        return str(self._receive_field("text"))
 
     def receive_bytes(self) -> bytes:
-        message = self.receive()
-        data = message.get("bytes")
-        if data is None:
-            raise TypeError("expected a binary message, got a text one; use receive_text()")
-        return bytes(data)
+        return bytes(self._receive_field("bytes"))
 
     def receive_json(self, mode: Literal["text", "binary"] = "text") -> Any:
         message = self.receive()

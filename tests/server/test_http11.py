@@ -464,6 +464,7 @@ async def test_no_access_log_when_disabled(caplog: pytest.LogCaptureFixture) -> 
 def test_access_log_as_json_lines() -> None:
     import io
     import json as json_module
+    import types
 
     from ferrule.server.accesslog import AccessJSONFormatter, log_access
 
@@ -474,7 +475,8 @@ def test_access_log_as_json_lines() -> None:
     logger.addHandler(handler)
     old_level, logger.level = logger.level, logging.INFO
     try:
-        log_access(("1.2.3.4", 5), b"GET", b'/x\n{"forged": 1}\x1b[31m\xff', "1.1", 404, 0.0015)
+        line = types.SimpleNamespace(method=b"GET", target=b'/x\n{"forged": 1}\x1b[31m\xff', http_version=b"1.1")
+        log_access(("1.2.3.4", 5), line, 404, 0.0015)
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
