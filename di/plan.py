@@ -69,19 +69,12 @@ class _Compiled:
     )
 
     def __init__(
-        self,
-        *,
-        version: int,
-        dependant: Dependant,
-        validator: RequestValidator,
-        n_fields: int,
-        lowering: Lowering,
-        endpoint: Step,
+        self, version: int, dependant: Dependant, validator: RequestValidator, lowering: Lowering, endpoint: Step
     ) -> None:
         self.version = version
         self.dependant = dependant
         self.validator = validator
-        self.n_fields = n_fields
+        self.n_fields = len(validator.fields)
         self.template: list[Any] = [None] * lowering.size
         self.conn_slot = lowering.conn_slot
         self.response_slot = lowering.response_slot
@@ -289,14 +282,7 @@ class EndpointPlan:
             out=lowering.slot(),
             name=dependant.path[0],
         )
-        return _Compiled(
-            version=version,
-            dependant=dependant,
-            validator=validator,
-            n_fields=len(fields),
-            lowering=lowering,
-            endpoint=endpoint,
-        )
+        return _Compiled(version, dependant, validator, lowering, endpoint)
 
     async def solve(self, conn: Request | WebSocket, ctx: SolveContext) -> Any:
         """Validate, run the dependencies, call the endpoint; return its raw result.
