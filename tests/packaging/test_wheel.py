@@ -75,3 +75,16 @@ def test_runtime_dependencies_are_exactly_four(wheel: Path) -> None:
     requires = [line.split(":", 1)[1].strip() for line in meta.splitlines() if line.startswith("Requires-Dist:")]
     runtime = sorted(r.split(">")[0].split("<")[0].split("=")[0].strip() for r in requires if "extra ==" not in r)
     assert runtime == ["anyio", "h11", "pydantic", "typing_extensions"]
+
+
+def test_license_is_an_spdx_expression_with_its_text(wheel: Path) -> None:
+    # PEP 639: License-Expression plus the license file under dist-info/licenses
+    # (the older `license = {text = ...}` table is deprecated by setuptools).
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        meta = zf.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+        (license_name,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+        text = zf.read(license_name).decode()
+    assert "License-Expression: MIT" in meta.splitlines()
+    assert not [line for line in meta.splitlines() if line.startswith("Classifier: License ::")]
+    assert text.startswith("MIT License") and "WITHOUT WARRANTY OF ANY KIND" in text
