@@ -21,6 +21,7 @@ from typing import Any
 
 from ferrule.server import AppImportError, ServerConfig, ServerConfigError, import_app
 from ferrule.server import run as server_run
+from ferrule.server.child_init import add_child_init
 from ferrule.server.config import ACCESS_LOG_FORMATS, DEFAULT_HOST, DEFAULT_PORT, LOG_LEVELS
 
 __all__ = ["build_parser", "main"]
@@ -172,19 +173,15 @@ def _command_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
-def _install_compat(args: argparse.Namespace) -> None:
+def _install_compat() -> None:
     from ferrule.compat import CompatInstallError, install
 
-    if args.command == "run" and (args.reload or (getattr(args, "workers", None) or 1) > 1):
-        raise ServerConfigError(
-            "--compat cannot be combined with --reload or --workers yet (the child processes "
-            "import the app without it); call ferrule.compat.install() at the top of your app "
-            "module instead"
-        )
     try:
         install()
     except CompatInstallError as exc:
         raise AppImportError(str(exc)) from exc
+    # `--reload` and `--workers` children import the app in fresh processes.
+    add_child_init("ferrule.compat:install")
 
 
 _COMMANDS = {"run": _command_run, "routes": _command_routes, "openapi": _command_openapi}
@@ -195,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.compat:
-            _install_compat(args)
+            _install_compat()
         return _COMMANDS[args.command](args)
     except AppImportError as exc:
         print(f"ferrule: error: {exc}", file=sys.stderr)

@@ -1,7 +1,8 @@
-"""Worker entry point used by the reloader: `python -m ferrule.server '<json>'`.
+"""Worker entry point used by the reloader and the supervisor: `python -m ferrule.server '<json>'`.
 
 The JSON object is {"app": "module:attr", "options": {...run() options...}}.
-Not a public interface: use `ferrule run` or `ferrule.server.run`.
+Not a public interface: use `ferrule run` or `ferrule.server.run`. The hooks
+of `child_init` run first.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
+from .child_init import run_child_init
 from .config import ServerConfigError
 from .serve import run
 
@@ -18,6 +20,7 @@ def main(argv: list[str]) -> None:
         raise SystemExit("usage: python -m ferrule.server '<json>' (internal; use 'ferrule run')")
     spec = json.loads(argv[0])
     try:
+        run_child_init()
         run(spec["app"], **spec["options"])
     except ServerConfigError as exc:  # includes AppImportError
         raise SystemExit(f"ferrule: error: {exc}") from None

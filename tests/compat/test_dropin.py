@@ -8,7 +8,11 @@ system, as in an environment where they are not installed.
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
+import re
+import signal
 import subprocess
 import sys
 import textwrap
@@ -173,8 +177,49 @@ def test_cli_flag(tmp_path: Path) -> None:
     routes = _run([sys.executable, "-m", "ferrule", "routes", "--compat", "shop:app"], tmp_path)
     assert routes.returncode == 0, routes.stderr
     assert "/ping" in routes.stdout
-    refused = _run([sys.executable, "-m", "ferrule", "run", "--compat", "--reload", "shop:app"], tmp_path)
-    assert refused.returncode == 2 and "--compat cannot be combined with --reload" in refused.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="workers share a socket by fd (POSIX)")
+@pytest.mark.parametrize("mode", [["--workers", "2"], ["--reload"]], ids=["workers", "reload"])
+def test_cli_flag_reaches_the_child_processes(tmp_path: Path, mode: list[str]) -> None:
+    # The app is imported in fresh `python -m ferrule.server` children, where
+    # `import fastapi` must resolve to ferrule too (and the real one is hidden).
+    (tmp_path / "shop.py").write_text(
+        "import os\nfrom fastapi import FastAPI\napp = FastAPI()\n"
+        "@app.get('/ping')\ndef ping() -> list:\n    return ['pong', os.getpid()]\n"
+    )
+    args = [sys.executable, "-m", "ferrule", "run", "--compat", *mode, "shop:app", "--port", "0", "--no-access-log"]
+    proc = subprocess.Popen(
+        args, cwd=tmp_path, env={**_child_env(tmp_path), "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        port, seen = _listening_port(proc)
+        assert port is not None, seen
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        conn.request("GET", "/ping")
+        response = conn.getresponse()
+        status, (word, pid) = response.status, json.loads(response.read())
+        conn.close()
+        assert (status, word) == (200, "pong")
+        assert pid != proc.pid  # answered by a child, which imported fastapi as ferrule
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=20)
+        assert proc.stderr is not None
+        proc.stderr.close()
+    assert code == 0
+
+
+def _listening_port(proc: subprocess.Popen[str]) -> tuple[int | None, list[str]]:
+    """The port from the 'listening on' line, or None (with the lines seen) if the server exits first."""
+    assert proc.stderr is not None
+    seen: list[str] = []
+    for line in proc.stderr:
+        seen.append(line)
+        if match := re.search(r"listening on http://127\.0\.0\.1:(\d+)", line):
+            return int(match.group(1)), seen
+    return None, seen
 
 
 def test_install_refuses_when_the_real_fastapi_is_installed() -> None:
