@@ -96,15 +96,26 @@ class Headers(Mapping[str, str]):
         if (headers is not None) + (raw is not None) + (scope is not None) > 1:
             raise TypeError("Headers() takes only one of 'headers', 'raw' or 'scope'")
         if scope is not None:
-            # ASGI guarantees lowercase names; keep the server's list as is.
-            scope_headers = scope.get("headers", ())
-            self._list = scope_headers if isinstance(scope_headers, list) else list(scope_headers)
+            self._list = self._from_scope(scope)
         elif raw is not None:
-            self._list = [(k.lower(), v) for k, v in raw]
+            self._list = self._from_raw(raw)
         elif headers is not None:
-            self._list = [(_encode(k, "name").lower(), _encode(v, "value")) for k, v in headers.items()]
+            self._list = self._from_mapping(headers)
         else:
             self._list = []
+
+    # One method per source, so that MutableHeaders changes only what differs.
+
+    def _from_scope(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+        # ASGI guarantees lowercase names; keep the server's list as is.
+        scope_headers = scope.get("headers", ())
+        return scope_headers if isinstance(scope_headers, list) else list(scope_headers)
+
+    def _from_raw(self, raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        return [(k.lower(), v) for k, v in raw]
+
+    def _from_mapping(self, headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
+        return [(_encode(k, "name").lower(), _encode(v, "value")) for k, v in headers.items()]
 
     @property
     def raw(self) -> list[tuple[bytes, bytes]]:
@@ -181,29 +192,24 @@ class MutableHeaders(Headers):
 
     __slots__ = ()
 
-    def __init__(
-        self,
-        headers: Mapping[str, str] | None = None,
-        raw: Iterable[tuple[bytes, bytes]] | None = None,
-        scope: Scope | None = None,
-    ) -> None:
-        if headers is not None and raw is None and scope is None:
-            super().__init__()
-            self._list = [check_header(k, v) for k, v in headers.items()]
-        elif isinstance(raw, list) and headers is None and scope is None:
-            # COMPAT(starlette): a raw list is shared, not copied, so edits reach it: pure-ASGI
-            # middleware wraps a held "http.response.start" message's headers and edits them
-            # in place (slowapi does this). Names are lowercased in place, as ASGI wants them.
-            super().__init__()
-            raw[:] = [(k.lower(), v) for k, v in raw]
-            self._list = raw
-        else:
-            super().__init__(headers, raw, scope)
-            if scope is not None:
-                # COMPAT(fastapi): like Starlette, edits reach the scope/message
-                # (pure-ASGI middleware edits "http.response.start" this way).
-                self._list = list(self._list)
-                scope["headers"] = self._list
+    def _from_scope(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+        # COMPAT(fastapi): like Starlette, edits reach the scope/message
+        # (pure-ASGI middleware edits "http.response.start" this way).
+        shared = list(scope.get("headers", ()))
+        scope["headers"] = shared
+        return shared
+
+    def _from_raw(self, raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        if not isinstance(raw, list):
+            return super()._from_raw(raw)
+        # COMPAT(starlette): a raw list is shared, not copied, so edits reach it: pure-ASGI
+        # middleware wraps a held "http.response.start" message's headers and edits them
+        # in place (slowapi does this). Names are lowercased in place, as ASGI wants them.
+        raw[:] = [(k.lower(), v) for k, v in raw]
+        return raw
+
+    def _from_mapping(self, headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
+        return [check_header(k, v) for k, v in headers.items()]
 
     def __setitem__(self, key: str, value: str) -> None:
         """Set ``key`` to a single value, replacing every earlier value."""
