@@ -106,8 +106,9 @@ def _serve(server: str, framework: str, scenario: Scenario, port: int) -> None:
 # --- the parent: start, load, stop ---------------------------------------------------------
 
 
-def _wait_ready(child: subprocess.Popen[bytes], port: int) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
+def wait_ready(child: subprocess.Popen[bytes], port: int, timeout: float = READY_TIMEOUT) -> None:
+    """Return once ``child`` accepts connections on ``port``; fail if it exits or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if child.poll() is not None:
             raise RuntimeError(f"server exited with status {child.returncode} before listening")
@@ -116,10 +117,11 @@ def _wait_ready(child: subprocess.Popen[bytes], port: int) -> None:
                 return
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError(f"server did not listen within {READY_TIMEOUT:.0f} s")
+    raise RuntimeError(f"server did not listen within {timeout:.0f} s")
 
 
-def _stop(child: subprocess.Popen[bytes]) -> None:
+def stop(child: subprocess.Popen[bytes]) -> None:
+    """Stop ``child`` as Ctrl-C would (SIGINT), killing it if it is not gone within 10 s."""
     if child.poll() is None:
         child.send_signal(signal.SIGINT)
         try:
@@ -146,7 +148,7 @@ def measure_loopback(server: str, framework: str, scenario: Scenario, *, connect
     with tempfile.TemporaryFile() as errors:
         child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, cwd=os.getcwd())
         try:
-            _wait_ready(child, port)
+            wait_ready(child, port)
             target = scenario.path + (f"?{scenario.query}" if scenario.query else "")
             request = build_request(scenario.method, target, f"127.0.0.1:{port}", scenario.headers, scenario.body)
             expected = scenario.expected_status(framework)
@@ -169,7 +171,7 @@ def measure_loopback(server: str, framework: str, scenario: Scenario, *, connect
             detail = f"{type(exc).__name__}: {exc}" + (f" | {tail[0]}" if tail else "")
             return LoopbackCell(server, framework, scenario.name, "error", detail[:200])
         finally:
-            _stop(child)
+            stop(child)
 
 
 def _label(cell: LoopbackCell | None) -> str:

@@ -32,7 +32,6 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -42,6 +41,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from bench.loopback import stop, wait_ready
 from bench.report import format_table
 from bench.scenarios import SCENARIOS, CheckFailed
 
@@ -148,29 +148,6 @@ class Cell:
     p99_ms: float | None = None
 
 
-def _wait_ready(child: subprocess.Popen[bytes], port: int) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        if child.poll() is not None:
-            raise RuntimeError(f"server exited with status {child.returncode} before listening")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"server did not listen within {READY_TIMEOUT:.0f} s")
-
-
-def _stop(child: subprocess.Popen[bytes]) -> None:
-    if child.poll() is None:
-        child.send_signal(signal.SIGINT)
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-
-
 def _wrk(url: str, *, connections: int, seconds: float, core: str) -> str:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", url]
     if core and shutil.which("taskset"):
@@ -190,7 +167,7 @@ def measure(server: str, scenario_name: str, *, connections: int, seconds: float
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     try:
-        _wait_ready(child, port)
+        wait_ready(child, port, READY_TIMEOUT)
         url = f"http://127.0.0.1:{port}{scenario.path}"
         with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
             scenario.check(response.read(), {k.lower(): v for k, v in response.headers.items()})
@@ -210,7 +187,7 @@ def measure(server: str, scenario_name: str, *, connections: int, seconds: float
     except (CheckFailed, OSError, RuntimeError, ValueError, subprocess.TimeoutExpired) as exc:
         return Cell(server, scenario_name, error=f"{type(exc).__name__}: {exc}"[:120])
     finally:
-        _stop(child)
+        stop(child)
         if child.stderr is not None:
             child.stderr.close()
 

@@ -83,19 +83,7 @@ def response_disconnect(ctx: Context) -> str | None:
             seen += next(body)
     finally:
         conn.abort()
-    left = time.monotonic()
-    ok, events = ctx.wait_for_event(token, "stream-cleanup", timeout=5)
-    if ok:
-        return f"cleanup {time.monotonic() - left:.2f} s after the reset"
-    trace = ctx.trace(trace_id)
-    noticed = [e for e in trace if e.get("type") == "http.disconnect" or e["dir"] == "send-raised"]
-    if noticed:
-        raise CheckFailed(f"the server reported the disconnect but the stream's cleanup did not run: {events}")
-    sends = sum(1 for e in trace if e["dir"] == "send")
-    raise ServerFault(
-        f"5 s after the client reset the connection the server had neither sent http.disconnect nor "
-        f"failed a send(); the app sent {sends} messages, all accepted"
-    )
+    return ctx.cleanup_after_reset(token, trace_id, "stream-cleanup", "the stream")
 
 
 def _no_body_on_wire(ctx: Context, method: str, target: str, trace_id: str) -> tuple[Response, bytes, bool]:

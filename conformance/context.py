@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .httpclient import HTTPConnection, Response
-from .outcome import CheckFailed
+from .outcome import CheckFailed, ServerFault
 from .servers import ServerProcess, ServerSpec, tree_memory
 
 __all__ = ["Context", "Settings", "ServerPool", "MemorySampler", "PYTEST_SETTINGS", "FULL_SETTINGS", "describe_trace"]
@@ -168,6 +168,27 @@ class Context:
     def trace(self, trace_id: str) -> list[dict[str, Any]]:
         """The messages the app received and sent for the request tagged ``trace_id``."""
         return list(self.get_json(f"/trace/{trace_id}")["trace"] or [])
+
+    def cleanup_after_reset(self, token: str, trace_id: str, event: str, what: str, waited: str = "") -> str:
+        """After the client reset the connection of ``trace_id``, wait up to 5 s for the app's ``event``.
+
+        Returns how long the cleanup took. Raises ``CheckFailed`` when the server
+        reported the disconnect (``http.disconnect`` or a failed send) but
+        ``what``'s cleanup did not run, ``ServerFault`` when it never reported it
+        (``waited`` says what the app was doing meanwhile).
+        """
+        left = time.monotonic()
+        ok, events = self.wait_for_event(token, event, timeout=5)
+        if ok:
+            return f"cleanup {time.monotonic() - left:.2f} s after the reset"
+        trace = self.trace(trace_id)
+        if any(e.get("type") == "http.disconnect" or e["dir"] == "send-raised" for e in trace):
+            raise CheckFailed(f"the server reported the disconnect but {what}'s cleanup did not run: {events}")
+        sends = sum(1 for e in trace if e["dir"] == "send")
+        raise ServerFault(
+            f"5 s after the client reset the connection{waited} the server had neither sent http.disconnect nor "
+            f"failed a send(); the app sent {sends} messages, all accepted"
+        )
 
     # -- cached facts ------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from ferrule.asgi_core.multipart import (
     PartStart,
     parse_options_header,
 )
+from test_multipart import merged
 
 LIMITS = FormLimits()
 # SPEC: RFC 2046 §5.1.1 bchars (space only inside).
@@ -142,16 +143,6 @@ def decode(events: list[Event]) -> list[Part]:
             current = None
     assert current is None
     return parts
-
-
-def merged(events: list[Event]) -> list[Event]:
-    out: list[Event] = []
-    for event in events:
-        if isinstance(event, PartData) and out and isinstance(out[-1], PartData):
-            out[-1] = PartData(out[-1].data + event.data)
-        else:
-            out.append(event)
-    return out
 
 
 @settings(max_examples=150, deadline=None)

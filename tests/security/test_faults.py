@@ -55,6 +55,30 @@ class Probe:
         self.events[name] += 1
         self.order.append(name)
 
+    def dependency(self, name: str, value: Any, *, is_async: bool, fail: bool = False) -> Any:
+        """A ``yield`` dependency giving ``value`` that hits ``name+`` / ``name-`` (and raises ``Boom`` there if ``fail``)."""
+
+        def teardown() -> None:
+            self.hit(f"{name}-")
+            if fail:
+                raise Boom(name)
+
+        async def async_gen() -> AsyncIterator[Any]:
+            self.hit(f"{name}+")
+            try:
+                yield value
+            finally:
+                teardown()
+
+        def sync_gen() -> Iterator[Any]:
+            self.hit(f"{name}+")
+            try:
+                yield value
+            finally:
+                teardown()
+
+        return async_gen if is_async else sync_gen
+
     def assert_balanced(self, *names: str) -> None:
         for name in names:
             assert self.events[f"{name}+"] == self.events[f"{name}-"] <= 1, dict(self.events)
@@ -78,26 +102,9 @@ def probe(monkeypatch: pytest.MonkeyPatch) -> Probe:
 
 
 def fault_app(probe: Probe) -> App:
-    async def async_dep() -> AsyncIterator[int]:
-        probe.hit("async+")
-        try:
-            yield 1
-        finally:
-            probe.hit("async-")
-
-    def sync_dep() -> Iterator[int]:
-        probe.hit("sync+")
-        try:
-            yield 2
-        finally:
-            probe.hit("sync-")
-
-    async def function_dep() -> AsyncIterator[int]:
-        probe.hit("function+")
-        try:
-            yield 3
-        finally:
-            probe.hit("function-")
+    async_dep = probe.dependency("async", 1, is_async=True)
+    sync_dep = probe.dependency("sync", 2, is_async=False)
+    function_dep = probe.dependency("function", 3, is_async=True)
 
     Deps = Annotated[int, Depends(async_dep)]
     SyncDeps = Annotated[int, Depends(sync_dep)]
@@ -263,35 +270,10 @@ async def test_uploads_are_closed_when_validation_fails(probe: Probe) -> None:
 
 
 def failing_app(probe: Probe, kind: str, scope: str) -> App:
-    def make(name: str, fail: bool, is_async: bool) -> Any:
-        if is_async:
-
-            async def async_gen() -> AsyncIterator[str]:
-                probe.hit(f"{name}+")
-                try:
-                    yield name
-                finally:
-                    probe.hit(f"{name}-")
-                    if fail:
-                        raise Boom(name)
-
-            return async_gen
-
-        def sync_gen() -> Iterator[str]:
-            probe.hit(f"{name}+")
-            try:
-                yield name
-            finally:
-                probe.hit(f"{name}-")
-                if fail:
-                    raise Boom(name)
-
-        return sync_gen
-
     is_async = kind == "async"
-    outer = make("outer", False, is_async)
-    failing = make("failing", True, is_async)
-    inner = make("inner", False, not is_async)
+    outer = probe.dependency("outer", "outer", is_async=is_async)
+    failing = probe.dependency("failing", "failing", is_async=is_async, fail=True)
+    inner = probe.dependency("inner", "inner", is_async=not is_async)
     app = App()
 
     @app.get("/")
@@ -327,29 +309,9 @@ async def test_exception_in_every_kind_of_teardown(probe: Probe, kind: str, scop
 def test_exception_in_app_scoped_teardowns() -> None:
     """App-scoped teardowns run at shutdown: one failing does not skip the others; shutdown reports it."""
     probe = Probe()
-
-    async def first() -> AsyncIterator[int]:
-        probe.hit("first+")
-        try:
-            yield 1
-        finally:
-            probe.hit("first-")
-
-    def failing() -> Iterator[int]:
-        probe.hit("failing+")
-        try:
-            yield 2
-        finally:
-            probe.hit("failing-")
-            raise Boom("failing")
-
-    async def last() -> AsyncIterator[int]:
-        probe.hit("last+")
-        try:
-            yield 3
-        finally:
-            probe.hit("last-")
-            raise Boom("last")
+    first = probe.dependency("first", 1, is_async=True)
+    failing = probe.dependency("failing", 2, is_async=False, fail=True)
+    last = probe.dependency("last", 3, is_async=True, fail=True)
 
     app = App()
 
