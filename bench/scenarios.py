@@ -158,13 +158,15 @@ def _check_error(body: bytes, headers: Mapping[str, str]) -> None:
         raise CheckFailed(f"error body does not name the bad field 'price': {body[:120]!r}")
 
 
-def _check_sse(body: bytes, headers: Mapping[str, str]) -> None:
+def _check_sse(body: bytes, headers: Mapping[str, str], *, text_too: bool = False) -> None:
     _content_type(headers, "text/event-stream")
     datas = [line for line in body.splitlines() if line.startswith(b"data:")]
     if len(datas) != STREAM_ITEMS:
         raise CheckFailed(f"{len(datas)} data lines, expected {STREAM_ITEMS}")
     for index in (0, STREAM_ITEMS - 1):
         got = _json(datas[index][5:].strip())
+        if text_too and isinstance(got, str):
+            got = _json(got.encode())
         if got != {"i": index}:
             raise CheckFailed(f"event {index} data {got!r}, expected {{'i': {index}}}")
 
@@ -176,16 +178,7 @@ def _check_sse_text(body: bytes, headers: Mapping[str, str]) -> None:
     Starlette send it as is; FastAPI and ferrule JSON-encode every item (a
     quoted string), which this check decodes once more.
     """
-    _content_type(headers, "text/event-stream")
-    datas = [line for line in body.splitlines() if line.startswith(b"data:")]
-    if len(datas) != STREAM_ITEMS:
-        raise CheckFailed(f"{len(datas)} data lines, expected {STREAM_ITEMS}")
-    for index in (0, STREAM_ITEMS - 1):
-        got = _json(datas[index][5:].strip())
-        if isinstance(got, str):
-            got = _json(got.encode())
-        if got != {"i": index}:
-            raise CheckFailed(f"event {index} data {got!r}, expected {{'i': {index}}}")
+    _check_sse(body, headers, text_too=True)
 
 
 def _check_jsonl(body: bytes, headers: Mapping[str, str]) -> None:

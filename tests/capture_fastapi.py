@@ -87,26 +87,13 @@ def _string_constant(name: str, text: str) -> str:
 
 
 def html_pages() -> str:
-    """The text of ``oa_expected_html.py`` (the calls of ``test_docs_routes``)."""
+    """The text of ``oa_expected_html.py`` (the calls of ``oa_apps_misc.SWAGGER_PAGES`` / ``REDOC_PAGES``)."""
     from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 
-    pages = {
-        "SWAGGER_DEFAULT": get_swagger_ui_html(openapi_url="/openapi.json", title="T - Swagger UI"),
-        "SWAGGER_CUSTOM": get_swagger_ui_html(
-            openapi_url="/api/openapi.json",
-            title="T",
-            oauth2_redirect_url="/api/docs/oauth2-redirect",
-            init_oauth={"clientId": "</script>", "scopes": "a b"},
-            swagger_ui_parameters={"syntaxHighlight": False, "dom_id": "#x"},
-            swagger_js_url="/static/js",
-            swagger_css_url="/static/css",
-            swagger_favicon_url="/f.png",
-        ),
-        "REDOC_DEFAULT": get_redoc_html(openapi_url="/openapi.json", title="T - ReDoc"),
-        "REDOC_CUSTOM": get_redoc_html(
-            openapi_url="/o.json", title="T", redoc_js_url="/r.js", redoc_favicon_url="/f.png", with_google_fonts=False
-        ),
-    }
+    from oa_apps_misc import REDOC_PAGES, SWAGGER_PAGES
+
+    pages = {name: get_swagger_ui_html(**call) for name, call in SWAGGER_PAGES.items()}
+    pages.update((name, get_redoc_html(**call)) for name, call in REDOC_PAGES.items())
     text = (f'"""FastAPI\'s HTML for the calls of get_swagger_ui_html / get_redoc_html in test_docs_routes, '
             f'written by tests/capture_fastapi.py ({_versions()})."""\n')
     for name, page in pages.items():

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ferrule.asgi_core.headers import Headers
-from ferrule.asgi_core.types import ASGIApp, Message, Scope
+from ferrule.asgi_core.types import ASGIApp, Message, Receive, Scope
 
 
 def http_scope(
@@ -59,16 +59,23 @@ class Result:
         return self.body.decode("utf-8")
 
 
-async def run(app: ASGIApp, scope: Scope, body: bytes | Sequence[bytes] = b"") -> Result:
-    """Call ``app`` once with ``scope``, feeding ``body``, and collect its answer."""
+def body_receiver(body: bytes | Sequence[bytes]) -> Receive:
+    """A ``receive`` that hands out ``body`` (one message a chunk), then reports the client gone."""
     chunks = [body] if isinstance(body, bytes) else list(body)
-    sent: list[Message] = []
 
     async def receive() -> Message:
         if chunks:
             chunk = chunks.pop(0)
             return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
         return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def run(app: ASGIApp, scope: Scope, body: bytes | Sequence[bytes] = b"") -> Result:
+    """Call ``app`` once with ``scope``, feeding ``body``, and collect its answer."""
+    receive = body_receiver(body)
+    sent: list[Message] = []
 
     async def send(message: Message) -> None:
         if sent:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import anyio
 import pytest
-from _asgi import http_scope, run
+from _asgi import body_receiver, http_scope, run
 
 from ferrule import App
 from ferrule.asgi_core.background import BackgroundTask, BackgroundTasks
@@ -40,14 +40,8 @@ async def drive(
     app: BaseHTTPMiddleware, body: Sequence[bytes] = (), *, scope: Scope | None = None
 ) -> list[Message]:
     """Call ``app`` with a body fed in ``body`` chunks; return every message it sent."""
-    chunks = list(body)
+    receive = body_receiver(body)
     sent: list[Message] = []
-
-    async def receive() -> Message:
-        if chunks:
-            chunk = chunks.pop(0)
-            return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
-        return {"type": "http.disconnect"}
 
     async def send(message: Message) -> None:
         sent.append(message)

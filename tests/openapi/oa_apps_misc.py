@@ -1,5 +1,6 @@
 """OpenAPI test apps, part 4: corners (empty app, hidden routers, app-level settings,
-name clashes, generics, duplicated parameters, non-API routes).
+name clashes, generics, duplicated parameters, non-API routes), and the calls of the
+docs pages (``oa_expected_html`` holds FastAPI's answer to each).
 
 See ``oa_apps_basic`` for how the expected documents were captured.
 """
@@ -98,4 +99,27 @@ APPS = {
     "app_level_settings": app_level_settings,
     "generics_and_clashes": generics_and_clashes,
     "duplicated_parameters": duplicated_parameters,
+}
+
+# The docs pages: keyword arguments of get_swagger_ui_html / get_redoc_html, by the name of
+# FastAPI's page in oa_expected_html (test_docs_routes makes ferrule's from the same calls).
+SWAGGER_PAGES: dict[str, dict[str, Any]] = {
+    "SWAGGER_DEFAULT": {"openapi_url": "/openapi.json", "title": "T - Swagger UI"},
+    "SWAGGER_CUSTOM": {
+        "openapi_url": "/api/openapi.json",
+        "title": "T",
+        "oauth2_redirect_url": "/api/docs/oauth2-redirect",
+        "init_oauth": {"clientId": "</script>", "scopes": "a b"},
+        "swagger_ui_parameters": {"syntaxHighlight": False, "dom_id": "#x"},
+        "swagger_js_url": "/static/js",
+        "swagger_css_url": "/static/css",
+        "swagger_favicon_url": "/f.png",
+    },
+}
+REDOC_PAGES: dict[str, dict[str, Any]] = {
+    "REDOC_DEFAULT": {"openapi_url": "/openapi.json", "title": "T - ReDoc"},
+    "REDOC_CUSTOM": {
+        "openapi_url": "/o.json", "title": "T", "redoc_js_url": "/r.js", "redoc_favicon_url": "/f.png",
+        "with_google_fonts": False,
+    },
 }

@@ -6,6 +6,7 @@ from typing import Any
 
 import oa_expected_html as html
 import pytest
+from oa_apps_misc import REDOC_PAGES, SWAGGER_PAGES
 
 from ferrule import App
 from ferrule.exceptions import FastAPIDeprecationWarning
@@ -24,34 +25,21 @@ def _app(**settings: Any) -> App:
 
 
 def test_swagger_page_is_fastapis_page() -> None:
-    page = get_swagger_ui_html(openapi_url="/openapi.json", title="T - Swagger UI")
+    page = get_swagger_ui_html(**SWAGGER_PAGES["SWAGGER_DEFAULT"])
     assert page.body.decode() == html.SWAGGER_DEFAULT
     assert page.media_type == "text/html"
 
 
 def test_swagger_page_with_every_option_is_fastapis_page() -> None:
-    page = get_swagger_ui_html(
-        openapi_url="/api/openapi.json",
-        title="T",
-        oauth2_redirect_url="/api/docs/oauth2-redirect",
-        init_oauth={"clientId": "</script>", "scopes": "a b"},
-        swagger_ui_parameters={"syntaxHighlight": False, "dom_id": "#x"},
-        swagger_js_url="/static/js",
-        swagger_css_url="/static/css",
-        swagger_favicon_url="/f.png",
-    )
-    text = page.body.decode()
+    text = get_swagger_ui_html(**SWAGGER_PAGES["SWAGGER_CUSTOM"]).body.decode()
     assert text == html.SWAGGER_CUSTOM
-    # SECURITY: a value cannot close the script element.
+    # SECURITY: a value (the custom page's init_oauth clientId "</script>") cannot close the script element.
     assert "</script>\"" not in text and "\\u003c/script\\u003e" in text
 
 
 def test_redoc_pages_are_fastapis_pages() -> None:
-    assert get_redoc_html(openapi_url="/openapi.json", title="T - ReDoc").body.decode() == html.REDOC_DEFAULT
-    custom = get_redoc_html(
-        openapi_url="/o.json", title="T", redoc_js_url="/r.js", redoc_favicon_url="/f.png", with_google_fonts=False
-    )
-    assert custom.body.decode() == html.REDOC_CUSTOM
+    for name, call in REDOC_PAGES.items():  # REDOC_DEFAULT, REDOC_CUSTOM
+        assert get_redoc_html(**call).body.decode() == getattr(html, name), name
 
 
 def test_default_routes_serve_the_pages() -> None:

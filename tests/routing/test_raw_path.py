@@ -7,7 +7,9 @@ the same list of parameters, whatever ``root_path`` convention the server follow
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -190,41 +192,33 @@ def test_undecodable_path_without_an_app_is_a_plain_400() -> None:
     assert status == 400 and "invalid percent-escape" in body
 
 
-def test_websocket_with_undecodable_path_is_refused_with_1008() -> None:
+def websocket_call(raw: bytes, incoming: Iterable[Message]) -> list[Message]:
+    """Run ``APP`` on a websocket scope for ``raw``, receiving ``incoming`` in turn: what it sent."""
     sent: list[Message] = []
+    messages = iter(incoming)
 
     async def run() -> None:
-        async def receive() -> Message:
-            return {"type": "websocket.connect"}
-
-        async def send(message: Message) -> None:
-            sent.append(message)
-
-        scope = {**http_scope(b"/ws/%zz"), "type": "websocket", "scheme": "ws", "subprotocols": []}
-        del scope["method"]
-        await APP(scope, receive, send)
-
-    anyio.run(run)
-    assert sent[0]["type"] == "websocket.close" and sent[0]["code"] == 1008
-
-
-def test_websocket_routes_on_raw_path() -> None:
-    sent: list[Message] = []
-
-    async def run() -> None:
-        messages = iter([{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": 1000}])
-
         async def receive() -> Message:
             return next(messages)
 
         async def send(message: Message) -> None:
             sent.append(message)
 
-        scope = {**http_scope(b"/ws/a%2Fb"), "type": "websocket", "scheme": "ws", "subprotocols": []}
+        scope = {**http_scope(raw), "type": "websocket", "scheme": "ws", "subprotocols": []}
         del scope["method"]
         await APP(scope, receive, send)
 
     anyio.run(run)
+    return sent
+
+
+def test_websocket_with_undecodable_path_is_refused_with_1008() -> None:
+    sent = websocket_call(b"/ws/%zz", itertools.repeat({"type": "websocket.connect"}))
+    assert sent[0]["type"] == "websocket.close" and sent[0]["code"] == 1008
+
+
+def test_websocket_routes_on_raw_path() -> None:
+    sent = websocket_call(b"/ws/a%2Fb", [{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": 1000}])
     assert [m["type"] for m in sent[:2]] == ["websocket.accept", "websocket.send"]
     assert sent[1]["text"] == "a/b"
 

@@ -36,6 +36,7 @@ from ferrule.responses import FileResponse, PlainTextResponse, StreamingResponse
 from ferrule.security import HTTPBasic, HTTPBasicCredentials, OAuth2PasswordBearer
 from ferrule.sse import EventSourceResponse
 from ferrule.staticfiles import StaticFiles
+from sec_driver import streamed_length
 
 __all__ = ["ROUTES", "TEARDOWNS", "build_app"]
 
@@ -238,10 +239,7 @@ def build_app(static_dir: FilePath) -> App:
 
     @app.post("/raw")
     async def raw(request: Request) -> dict[str, int]:
-        total = 0
-        async for chunk in request.stream():
-            total += len(chunk)
-        return {"n": total}
+        return {"n": await streamed_length(request)}
 
     @app.post("/raw-json")
     async def raw_json(request: Request) -> dict[str, str]:

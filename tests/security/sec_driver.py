@@ -24,7 +24,8 @@ tests can assert that nothing escapes.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,9 +33,10 @@ import anyio
 import trio
 from backends import all_tasks, running_backend
 
+from ferrule.asgi_core.request import Request
 from ferrule.asgi_core.types import ASGIApp, Message, Scope
 
-__all__ = ["FUZZ_CASES", "Outcome", "drive", "http_scope", "other_tasks"]
+__all__ = ["FUZZ_CASES", "Outcome", "drive", "http_scope", "other_tasks", "streamed_length", "tracked_dependency", "cpu_seconds"]
 
 #: Request cases each fuzz test ran, by test name (printed in the session summary).
 FUZZ_CASES: dict[str, int] = {}
@@ -201,3 +203,59 @@ def other_tasks() -> set[Any]:
     """Every task of the running loop (asyncio's or trio's) except the current one."""
     current = asyncio.current_task() if running_backend() == "asyncio" else trio.lowlevel.current_task()
     return {task for task in all_tasks() if task is not current}
+
+
+def cpu_seconds(func: Callable[[], object], repeat: int = 5) -> float:
+    """Best-of-``repeat`` CPU time of ``func()`` in this thread (other processes on a busy machine do not count)."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.thread_time()
+        func()
+        best = min(best, time.thread_time() - start)
+    return best
+
+
+# --- app-side helpers -------------------------------------------------------------------------
+
+
+async def streamed_length(request: Request) -> int:
+    """An endpoint's read of its body as a stream, chunk by chunk: how many bytes came."""
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+    return total
+
+
+def tracked_dependency(
+    record: Callable[[str], object],
+    name: str,
+    value: Any,
+    *,
+    is_async: bool,
+    raises: Callable[[str], BaseException] | None = None,
+) -> Any:
+    """A ``yield`` dependency giving ``value`` that records ``name+`` at set-up, ``name-`` at teardown.
+
+    With ``raises``, the teardown raises ``raises(name)`` after recording (a failing cleanup).
+    """
+
+    def teardown() -> None:
+        record(f"{name}-")
+        if raises is not None:
+            raise raises(name)
+
+    async def async_gen() -> AsyncIterator[Any]:
+        record(f"{name}+")
+        try:
+            yield value
+        finally:
+            teardown()
+
+    def sync_gen() -> Iterator[Any]:
+        record(f"{name}+")
+        try:
+            yield value
+        finally:
+            teardown()
+
+    return async_gen if is_async else sync_gen

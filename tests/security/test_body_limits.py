@@ -21,7 +21,7 @@ import pytest
 
 from ferrule import APIRouter, App, Body, File, Form, Request, UploadFile
 from ferrule.asgi_core.request import DEFAULT_MAX_BODY_SIZE
-from sec_driver import drive
+from sec_driver import drive, streamed_length
 
 pytestmark = pytest.mark.anyio
 
@@ -50,10 +50,7 @@ def limits_app(**options: Any) -> App:
 
     @app.post("/stream")
     async def stream(request: Request) -> dict[str, int]:
-        total = 0
-        async for chunk in request.stream():
-            total += len(chunk)
-        return {"n": total}
+        return {"n": await streamed_length(request)}
 
     @app.post("/body")
     async def body(request: Request) -> dict[str, int]:

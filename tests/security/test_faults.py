@@ -16,7 +16,7 @@ client's disconnect, or the teardown's own error after the response).
 import asyncio
 import tempfile
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import anyio
@@ -28,7 +28,7 @@ from ferrule.testclient import LifespanError
 from ferrule.responses import StreamingResponse
 from ferrule.sse import EventSourceResponse
 from ferrule.testclient import TestClient
-from sec_driver import Outcome, drive, other_tasks
+from sec_driver import Outcome, drive, other_tasks, streamed_length, tracked_dependency
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("no_leaked_fds")]
 
@@ -57,27 +57,7 @@ class Probe:
 
     def dependency(self, name: str, value: Any, *, is_async: bool, fail: bool = False) -> Any:
         """A ``yield`` dependency giving ``value`` that hits ``name+`` / ``name-`` (and raises ``Boom`` there if ``fail``)."""
-
-        def teardown() -> None:
-            self.hit(f"{name}-")
-            if fail:
-                raise Boom(name)
-
-        async def async_gen() -> AsyncIterator[Any]:
-            self.hit(f"{name}+")
-            try:
-                yield value
-            finally:
-                teardown()
-
-        def sync_gen() -> Iterator[Any]:
-            self.hit(f"{name}+")
-            try:
-                yield value
-            finally:
-                teardown()
-
-        return async_gen if is_async else sync_gen
+        return tracked_dependency(self.hit, name, value, is_async=is_async, raises=Boom if fail else None)
 
     def assert_balanced(self, *names: str) -> None:
         for name in names:
@@ -124,10 +104,7 @@ def fault_app(probe: Probe) -> App:
     @app.post("/read")
     async def read(request: Request, a: Deps, s: SyncDeps, fn: FunctionDeps) -> dict[str, int]:
         probe.reached.set()
-        total = 0
-        async for chunk in request.stream():
-            total += len(chunk)
-        return {"n": total}
+        return {"n": await streamed_length(request)}
 
     @app.get("/wait")
     async def wait(a: Deps, s: SyncDeps, fn: FunctionDeps) -> None:

@@ -28,7 +28,7 @@ from ferrule.asgi_core.exceptions import (
 from ferrule.asgi_core.forms import parse_urlencoded
 from ferrule.asgi_core.limits import DEFAULT_FORM_MAX_FIELD_SIZE, DEFAULT_FORM_MAX_PART_HEADER_BYTES, FormLimits
 from ferrule.asgi_core.multipart import Done, MultipartParser, PartData, PartStart, parse_options_header
-from sec_driver import drive
+from sec_driver import Outcome, cpu_seconds, drive
 
 pytestmark = pytest.mark.anyio
 
@@ -36,16 +36,6 @@ LIMITS = FormLimits()
 CHUNK = 64 * 1024
 MULTIPART = (b"content-type", b"multipart/form-data; boundary=sep")
 URLENCODED = (b"content-type", b"application/x-www-form-urlencoded")
-
-
-def cpu_seconds(func: Callable[[], object], repeat: int = 5) -> float:
-    """Best-of-``repeat`` CPU time of ``func()`` in this thread."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.thread_time()
-        func()
-        best = min(best, time.thread_time() - start)
-    return best
 
 
 def chunks(data: bytes, size: int = CHUNK) -> list[bytes]:
@@ -57,6 +47,26 @@ def part(disposition: bytes, content: bytes, extra: bytes = b"") -> bytes:
 
 
 CLOSE = b"--sep--\r\n"
+MIB = 1024 * 1024
+
+
+def huge_part(disposition: bytes, mib: int) -> Iterator[bytes]:
+    """A whole form of one part of ``mib`` MiB, made chunk by chunk as it is sent (never held at once)."""
+    return itertools.chain(
+        [b"--sep\r\nContent-Disposition: " + disposition + b"\r\n\r\n"],
+        itertools.repeat(b"x" * MIB, mib),
+        [b"\r\n" + CLOSE],
+    )
+
+
+async def post_form_traced(app: App, body: Iterator[bytes], **options: Any) -> tuple[Outcome, int]:
+    """POST ``body`` to ``/form`` as multipart: the outcome and the peak of Python's allocations meanwhile."""
+    tracemalloc.start()
+    try:
+        outcome = await drive(app, "POST", "/form", [MULTIPART], body, **options)
+        return outcome, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def form_app(**route: Any) -> App:
@@ -206,12 +216,7 @@ async def test_megabytes_of_crlf_keep_memory_flat_end_to_end() -> None:
         [part(b'form-data; name="a"', b"value") + CLOSE],
         itertools.repeat(flood, 128),
     )
-    tracemalloc.start()
-    try:
-        outcome = await drive(app, "POST", "/form", [MULTIPART], body, timeout=30)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    outcome, peak = await post_form_traced(app, body, timeout=30)
     assert outcome.status == 200 and outcome.json()["a"] == "value"
     assert outcome.bytes_pulled > 16 * 1024 * 1024
     assert peak < 2 * 1024 * 1024, f"peak {peak} bytes"
@@ -426,25 +431,14 @@ async def test_100_mb_non_file_field_is_413_with_flat_memory() -> None:
     streamed from a generator and the app reads ~1 MiB of it.
     """
     app = form_app(max_body_size=None)
-    mib = 1024 * 1024
-    body = itertools.chain(
-        [b'--sep\r\nContent-Disposition: form-data; name="a"\r\n\r\n'],
-        itertools.repeat(b"x" * mib, 100),
-        [b"\r\n" + CLOSE],
-    )
-    tracemalloc.start()
-    try:
-        outcome = await drive(app, "POST", "/form", [MULTIPART], body)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    outcome, peak = await post_form_traced(app, huge_part(b'form-data; name="a"', 100))
     assert outcome.status == 413
     assert outcome.json() == {
         "detail": f"form field 'a' too large: more than {DEFAULT_FORM_MAX_FIELD_SIZE} bytes "
         "(raise FormLimits.max_field_size)"
     }
-    assert outcome.bytes_pulled <= 3 * mib
-    assert peak < 8 * mib, f"peak {peak} bytes"
+    assert outcome.bytes_pulled <= 3 * MIB
+    assert peak < 8 * MIB, f"peak {peak} bytes"
 
 
 async def test_100_mb_file_upload_is_spooled_with_flat_memory_and_never_blocks_the_loop(
@@ -467,21 +461,10 @@ async def test_100_mb_file_upload_is_spooled_with_flat_memory_and_never_blocks_t
 
     monkeypatch.setattr(tempfile.SpooledTemporaryFile, "rollover", spy)
     app = form_app(max_body_size=None)
-    mib = 1024 * 1024
-    body = itertools.chain(
-        [b'--sep\r\nContent-Disposition: form-data; name="f"; filename="big.bin"\r\n\r\n'],
-        itertools.repeat(b"x" * mib, 100),
-        [b"\r\n" + CLOSE],
-    )
-    tracemalloc.start()
-    try:
-        outcome = await drive(app, "POST", "/form", [MULTIPART], body, timeout=60)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    outcome, peak = await post_form_traced(app, huge_part(b'form-data; name="f"; filename="big.bin"', 100), timeout=60)
     assert outcome.status == 200
-    assert outcome.json()["size"] == 100 * mib
-    assert peak < 12 * mib, f"peak {peak} bytes"
+    assert outcome.json()["size"] == 100 * MIB
+    assert peak < 12 * MIB, f"peak {peak} bytes"
     assert rollover_threads and all(t is not threading.main_thread() for t in rollover_threads)
 
 

@@ -9,13 +9,13 @@ e.g. uvicorn's timeout options) or idle connections, not a trickling body
 """
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import anyio
 import pytest
 
-from sec_driver import other_tasks
+from sec_driver import other_tasks, streamed_length, tracked_dependency
 from ferrule import APIRouter, App, Body, Depends, File, Request, UploadFile
 from ferrule.responses import JSONResponse
 from ferrule.routing import RouteConfigError
@@ -37,26 +37,9 @@ class Log:
 
 
 def timeout_app(log: Log, **app_options: Any) -> App:
-    async def async_dep() -> AsyncIterator[int]:
-        log.events.append("async+")
-        try:
-            yield 1
-        finally:
-            log.events.append("async-")
-
-    def sync_dep() -> Iterator[int]:
-        log.events.append("sync+")
-        try:
-            yield 2
-        finally:
-            log.events.append("sync-")
-
-    async def function_dep() -> AsyncIterator[int]:
-        log.events.append("function+")
-        try:
-            yield 3
-        finally:
-            log.events.append("function-")
+    async_dep = tracked_dependency(log.events.append, "async", 1, is_async=True)
+    sync_dep = tracked_dependency(log.events.append, "sync", 2, is_async=False)
+    function_dep = tracked_dependency(log.events.append, "function", 3, is_async=True)
 
     Deps = Annotated[int, Depends(async_dep)]
     SyncDeps = Annotated[int, Depends(sync_dep)]
@@ -69,10 +52,7 @@ def timeout_app(log: Log, **app_options: Any) -> App:
 
     @app.post("/read", body_timeout=SHORT)
     async def read(request: Request, a: Deps, s: SyncDeps, fn: FunctionDeps) -> dict[str, int]:
-        total = 0
-        async for chunk in request.stream():
-            total += len(chunk)
-        return {"n": total}
+        return {"n": await streamed_length(request)}
 
     @app.post("/late-read", body_timeout=SHORT)
     async def late_read(request: Request) -> dict[str, int]:

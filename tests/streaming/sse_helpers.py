@@ -28,17 +28,3 @@ def assert_whole_events(chunks: list[bytes]) -> None:
 def encode_item(value: Any) -> bytes:
     """What routing passes for ``AsyncIterable[Item]``: validate, then dump JSON."""
     return _item_adapter.dump_json(_item_adapter.validate_python(value))
-
-
-class Life:
-    def __init__(self) -> None:
-        self.finalized = 0
-        self.cancelled_inside = 0
-        self.disconnects = 0
-        self.background_runs = 0
-
-    def on_disconnect(self) -> None:
-        self.disconnects += 1
-
-    def background(self) -> None:
-        self.background_runs += 1

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 import anyio
 
 from ferrule.asgi_core.types import Message, Scope
+
+T = TypeVar("T")
 
 
 def http_scope(method: str = "GET") -> Scope:
@@ -28,16 +30,20 @@ class Client:
         on_body: awaited after each body message is recorded (drives the test).
         send_raises_after: once this many body messages were recorded, ``send``
             raises ``OSError`` as an ASGI 2.4 server does for a gone client.
+        disconnect_after: ``disconnect()`` once this many non-empty chunks were
+            recorded (the client goes away mid-stream).
     """
 
     def __init__(
         self,
         on_body: Callable[[Client, bytes], Awaitable[None]] | None = None,
         send_raises_after: int | None = None,
+        disconnect_after: int | None = None,
     ) -> None:
         self.messages: list[Message] = []
         self.on_body = on_body
         self.send_raises_after = send_raises_after
+        self.disconnect_after = disconnect_after
         self._gone: anyio.Event | None = None
         self.receive_calls = 0
 
@@ -60,7 +66,11 @@ class Client:
             if len(self.chunks) >= self.send_raises_after:
                 raise OSError("client disconnected")
         self.messages.append(message)
-        if message["type"] == "http.response.body" and self.on_body is not None:
+        if message["type"] != "http.response.body":
+            return
+        if self.disconnect_after is not None and len(self.chunks) == self.disconnect_after:
+            self.disconnect()
+        if self.on_body is not None:
             await self.on_body(self, message["body"])
 
     @property
@@ -90,3 +100,38 @@ class Client:
             and last["type"] == "http.response.body"
             and not last.get("more_body", False)
         )
+
+
+class Life:
+    """Counts a stream's life: items made, runs of its ``finally``, disconnects, background runs."""
+
+    def __init__(self) -> None:
+        self.produced = 0
+        self.finalized = 0
+        self.cancelled_inside = 0
+        self.disconnects = 0
+        self.background_runs = 0
+        self.threads: set[int] = set()
+
+    def on_disconnect(self) -> None:
+        self.disconnects += 1
+
+    def background(self) -> None:
+        self.background_runs += 1
+
+    async def stream(self, items: Iterable[T]) -> AsyncIterator[T]:
+        """Yield ``items`` (each counted in ``produced``); ``finalized`` counts the ``finally``."""
+        try:
+            for item in items:
+                self.produced += 1
+                yield item
+        finally:
+            self.finalized += 1
+
+    async def idle_after(self, first: T) -> AsyncIterator[T]:
+        """Yield ``first``, then wait forever; ``finalized`` counts the ``finally``."""
+        try:
+            yield first
+            await anyio.sleep_forever()
+        finally:
+            self.finalized += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import itertools
 import logging
 import threading
 from collections.abc import AsyncIterator, Generator, Iterator
@@ -14,7 +15,7 @@ import pytest
 from ferrule.asgi_core.background import BackgroundTask, BackgroundTasks
 from ferrule.streaming import StreamingResponse
 from ferrule.asgi_core.types import Message
-from streaming_harness import Client, http_scope
+from streaming_harness import Client, Life, http_scope
 
 pytestmark = pytest.mark.anyio
 
@@ -22,23 +23,6 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture(params=["asyncio", "trio"])
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-class Tracker:
-    """Counts a generator's life: how many items it made, how often its ``finally`` ran."""
-
-    def __init__(self) -> None:
-        self.produced = 0
-        self.finalized = 0
-        self.threads: set[int] = set()
-        self.background_runs = 0
-        self.disconnects = 0
-
-    def bump_background(self) -> None:
-        self.background_runs += 1
-
-    def on_disconnect(self) -> None:
-        self.disconnects += 1
 
 
 async def test_async_iterable_of_bytes_str_memoryview(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,22 +49,22 @@ async def test_async_iterable_of_bytes_str_memoryview(monkeypatch: pytest.Monkey
 
 
 async def test_sync_iterable_runs_in_a_worker_thread() -> None:
-    tracker = Tracker()
+    life = Life()
     loop_thread = threading.get_ident()
 
     def gen() -> Iterator[bytes]:
         try:
             for i in range(3):
-                tracker.threads.add(threading.get_ident())
+                life.threads.add(threading.get_ident())
                 yield b"%d" % i
         finally:
-            tracker.finalized += 1
+            life.finalized += 1
 
     client = Client()
     await StreamingResponse(gen())(http_scope(), client.receive, client.send)
     assert client.body == b"012"
-    assert tracker.threads and loop_thread not in tracker.threads
-    assert tracker.finalized == 1
+    assert life.threads and loop_thread not in life.threads
+    assert life.finalized == 1
 
 
 async def test_list_content_and_background_runs_after_the_body() -> None:
@@ -114,15 +98,15 @@ async def test_head_sends_headers_only_and_never_runs_the_generator() -> None:
         yield b"body"
 
     generator = gen()
-    tracker = Tracker()
+    life = Life()
     client = Client()
-    response = StreamingResponse(generator, background=BackgroundTask(tracker.bump_background))
+    response = StreamingResponse(generator, background=BackgroundTask(life.background))
     await response(http_scope("HEAD"), client.receive, client.send)
     assert [m["type"] for m in client.messages] == ["http.response.start", "http.response.body"]
     assert client.messages[1]["body"] == b"" and client.finished
     assert not started
     assert inspect.getgeneratorstate(generator) == inspect.GEN_CLOSED
-    assert tracker.background_runs == 1
+    assert life.background_runs == 1
 
 
 async def test_no_body_status_sends_no_chunks() -> None:
@@ -132,84 +116,60 @@ async def test_no_body_status_sends_no_chunks() -> None:
 
 
 async def test_disconnect_closes_the_iterator_once_and_skips_background() -> None:
-    tracker = Tracker()
+    life = Life()
     before = len(anyio.get_running_tasks())
 
-    async def gen() -> AsyncIterator[bytes]:
-        try:
-            while True:
-                tracker.produced += 1
-                yield b"chunk"
-        finally:
-            tracker.finalized += 1
-
-    async def on_body(client: Client, body: bytes) -> None:
-        if len(client.chunks) == 3:
-            client.disconnect()
-
-    client = Client(on_body=on_body)
+    client = Client(disconnect_after=3)
     response = StreamingResponse(
-        gen(), background=BackgroundTask(tracker.bump_background), on_disconnect=tracker.on_disconnect
+        life.stream(itertools.repeat(b"chunk")),
+        background=BackgroundTask(life.background),
+        on_disconnect=life.on_disconnect,
     )
     with anyio.fail_after(5):
         await response(http_scope(), client.receive, client.send)
     assert response.outcome == "disconnected"
-    assert tracker.finalized == 1
-    assert tracker.disconnects == 1
-    assert tracker.background_runs == 0
+    assert life.finalized == 1
+    assert life.disconnects == 1
+    assert life.background_runs == 0
     assert not client.finished
     assert len(anyio.get_running_tasks()) == before
 
 
 async def test_disconnect_while_the_generator_is_idle() -> None:
-    tracker = Tracker()
-    never = anyio.Event()
-
-    async def gen() -> AsyncIterator[bytes]:
-        try:
-            yield b"first"
-            await never.wait()
-            yield b"unreachable"
-        finally:
-            tracker.finalized += 1
-
-    async def on_body(client: Client, body: bytes) -> None:
-        client.disconnect()
+    life = Life()
 
     async def on_disconnect() -> None:
-        tracker.disconnects += 1
+        life.disconnects += 1
 
-    client = Client(on_body=on_body)
+    client = Client(disconnect_after=1)
     with anyio.fail_after(5):
-        await StreamingResponse(gen(), on_disconnect=on_disconnect)(http_scope(), client.receive, client.send)
+        await StreamingResponse(life.idle_after(b"first"), on_disconnect=on_disconnect)(
+            http_scope(), client.receive, client.send
+        )
     assert client.chunks == [b"first"]
-    assert (tracker.finalized, tracker.disconnects) == (1, 1)
+    assert (life.finalized, life.disconnects) == (1, 1)
 
 
 async def test_sync_generator_closed_once_after_disconnect() -> None:
-    tracker = Tracker()
+    life = Life()
 
     def gen() -> Generator[bytes, None, None]:
         try:
             while True:
                 yield b"s"
         finally:
-            tracker.finalized += 1
-
-    async def on_body(client: Client, body: bytes) -> None:
-        if len(client.chunks) == 2:
-            client.disconnect()
+            life.finalized += 1
 
     generator = gen()
-    client = Client(on_body=on_body)
+    client = Client(disconnect_after=2)
     with anyio.fail_after(5):
         await StreamingResponse(generator)(http_scope(), client.receive, client.send)
-    assert tracker.finalized == 1
+    assert life.finalized == 1
     assert inspect.getgeneratorstate(generator) == inspect.GEN_CLOSED
 
 
 async def test_oserror_on_send_ends_the_stream_quietly() -> None:
-    tracker = Tracker()
+    life = Life()
 
     async def gen() -> AsyncIterator[bytes]:
         try:
@@ -217,22 +177,22 @@ async def test_oserror_on_send_ends_the_stream_quietly() -> None:
                 # Each chunk is sent during this wait (a bare checkpoint would not
                 # do on trio, which may resume this task before the sender).
                 await anyio.wait_all_tasks_blocked()
-                tracker.produced += 1
+                life.produced += 1
                 yield b"z"
         finally:
-            tracker.finalized += 1
+            life.finalized += 1
 
     client = Client(send_raises_after=2)
     response = StreamingResponse(
-        gen(), background=BackgroundTask(tracker.bump_background), on_disconnect=tracker.on_disconnect
+        gen(), background=BackgroundTask(life.background), on_disconnect=life.on_disconnect
     )
     await response(http_scope(), client.receive, client.send)  # no exception
     assert client.chunks == [b"z", b"z"]
     assert response.outcome == "disconnected"
     # The third chunk's send failed while the generator was making the fourth:
     # that wait is not interrupted, and no fifth chunk is asked for.
-    assert tracker.produced == 4
-    assert (tracker.finalized, tracker.disconnects, tracker.background_runs) == (1, 1, 0)
+    assert life.produced == 4
+    assert (life.finalized, life.disconnects, life.background_runs) == (1, 1, 0)
 
 
 async def test_oserror_on_the_start_message_is_quiet_too() -> None:
@@ -267,23 +227,23 @@ async def test_request_body_messages_are_ignored_by_the_watcher() -> None:
 
 
 async def test_error_after_start_raises_by_default_without_ending_the_body() -> None:
-    tracker = Tracker()
+    life = Life()
 
     async def gen() -> AsyncIterator[bytes]:
         try:
             yield b"partial"
             raise RuntimeError("disk on fire")
         finally:
-            tracker.finalized += 1
+            life.finalized += 1
 
     client = Client()
-    response = StreamingResponse(gen(), background=BackgroundTask(tracker.bump_background))
+    response = StreamingResponse(gen(), background=BackgroundTask(life.background))
     with pytest.raises(RuntimeError, match="disk on fire"):
         await response(http_scope(), client.receive, client.send)
     assert client.chunks == [b"partial"]
     assert not client.finished  # the server aborts: the client sees a truncated body
     assert response.outcome == "failed"
-    assert (tracker.finalized, tracker.background_runs) == (1, 0)
+    assert (life.finalized, life.background_runs) == (1, 0)
 
 
 async def test_error_after_start_with_on_error_end_is_logged(caplog: pytest.LogCaptureFixture) -> None:
@@ -321,7 +281,7 @@ async def test_failing_on_disconnect_is_logged_not_raised(caplog: pytest.LogCapt
 
 
 async def test_outer_cancellation_still_closes_the_generator() -> None:
-    tracker = Tracker()
+    life = Life()
     blocked = anyio.Event()
 
     async def gen() -> AsyncIterator[bytes]:
@@ -331,7 +291,7 @@ async def test_outer_cancellation_still_closes_the_generator() -> None:
             await anyio.sleep_forever()
             yield b"b"
         finally:
-            tracker.finalized += 1
+            life.finalized += 1
 
     client = Client()
     response = StreamingResponse(gen())
@@ -342,7 +302,7 @@ async def test_outer_cancellation_still_closes_the_generator() -> None:
         group.start_soon(respond)
         await blocked.wait()
         group.cancel_scope.cancel()
-    assert tracker.finalized == 1
+    assert life.finalized == 1
     assert response.source.closed
 
 

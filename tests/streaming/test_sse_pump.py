@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import random
 import threading
 import tracemalloc
@@ -23,8 +24,8 @@ from ferrule.streaming.sse_pump import HOLD_BYTES, HOLD_FRAMES
 from backends import all_tasks
 from sse_reference import Dispatched, parse
 from ferrule.asgi_core.types import Message
-from sse_helpers import assert_whole_events, encode_item, Life
-from streaming_harness import Client, http_scope
+from sse_helpers import assert_whole_events, encode_item
+from streaming_harness import Client, Life, http_scope
 
 pytestmark = pytest.mark.anyio
 
@@ -142,16 +143,8 @@ async def test_ping_waits_for_an_event_boundary_in_raw_mode() -> None:
 async def test_idle_stream_closed_after_max_keepalives() -> None:
     life = Life()
 
-    async def gen() -> AsyncIterator[int]:
-        try:
-            yield 1
-            await anyio.sleep_forever()
-            yield 2
-        finally:
-            life.finalized += 1
-
     client = Client()
-    response = EventSourceResponse(gen(), encode_item=jsonable_json, ping_interval=0.03, max_keepalives=2)
+    response = EventSourceResponse(life.idle_after(1), encode_item=jsonable_json, ping_interval=0.03, max_keepalives=2)
     with anyio.fail_after(5):
         await response(http_scope(), client.receive, client.send)
     assert client.chunks == [b"data: 1\n\n", PING, PING]
@@ -164,28 +157,15 @@ async def test_disconnect_mid_stream(kind: str) -> None:
     life = Life()
     before = len(all_tasks())
 
-    async def agen() -> AsyncIterator[int]:
-        try:
-            i = 0
-            while True:
-                i += 1
-                yield i
-        finally:
-            life.finalized += 1
-
     def sgen() -> Iterator[int]:
         try:
             yield from range(1, 10**9)
         finally:
             life.finalized += 1
 
-    async def on_body(client: Client, body: bytes) -> None:
-        if len(client.chunks) == 3:
-            client.disconnect()
-
-    client = Client(on_body=on_body)
+    client = Client(disconnect_after=3)
     response = EventSourceResponse(
-        agen() if kind == "async" else sgen(),
+        life.stream(itertools.count(1)) if kind == "async" else sgen(),
         encode_item=jsonable_json,
         on_disconnect=life.on_disconnect,
         background=BackgroundTask(life.background),
@@ -204,21 +184,13 @@ async def test_disconnect_while_idle_with_pings_running() -> None:
     life = Life()
     before = len(all_tasks())
 
-    async def gen() -> AsyncIterator[int]:
-        try:
-            yield 1
-            await anyio.sleep_forever()
-            yield 2
-        finally:
-            life.finalized += 1
-
     async def on_body(client: Client, body: bytes) -> None:
         if body == PING:
             client.disconnect()
 
     client = Client(on_body=on_body)
     response = EventSourceResponse(
-        gen(), encode_item=jsonable_json, ping_interval=0.03, on_disconnect=life.on_disconnect
+        life.idle_after(1), encode_item=jsonable_json, ping_interval=0.03, on_disconnect=life.on_disconnect
     )
     with anyio.fail_after(5):
         await response(http_scope(), client.receive, client.send)

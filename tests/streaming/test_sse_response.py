@@ -20,8 +20,8 @@ from ferrule.streaming import (
 )
 from backends import all_tasks
 from sse_reference import parse
-from sse_helpers import assert_whole_events, encode_item, Item, Life
-from streaming_harness import Client, http_scope
+from sse_helpers import assert_whole_events, encode_item, Item
+from streaming_harness import Client, Life, http_scope
 
 pytestmark = pytest.mark.anyio
 

@@ -13,7 +13,7 @@ send and the body ended incomplete (asyncio failed the same way with an
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import anyio
 import pytest
@@ -25,7 +25,16 @@ from ferrule.streaming.channels.redis_backend import RedisBackend
 from ferrule.testclient import TestClient
 
 
-def waiting_app() -> App:
+async def sleep_after_batch() -> None:
+    await anyio.sleep(0.01)  # a cancel scope on trio
+
+
+async def time_out_after_batch() -> None:
+    with anyio.move_on_after(0.01):  # expires while the batch's send waits
+        await anyio.sleep(1)
+
+
+def waiting_app(pause: Callable[[], Awaitable[None]]) -> App:
     app = App()
 
     @app.get("/s")
@@ -34,43 +43,24 @@ def waiting_app() -> App:
             for i in range(3):
                 yield f"{i}a\n"
                 yield f"{i}b\n"  # made without waiting: a batch on asyncio
-                await anyio.sleep(0.01)  # a cancel scope on trio
+                await pause()
 
         return StreamingResponse(gen())
 
     return app
 
 
+@pytest.mark.parametrize("pause", [sleep_after_batch, time_out_after_batch], ids=["sleep", "timeout"])
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
-def test_a_generator_that_sleeps_after_a_batch_survives_a_slow_reader(backend: str) -> None:
+def test_a_generator_that_waits_after_a_batch_survives_a_slow_reader(
+    backend: str, pause: Callable[[], Awaitable[None]]
+) -> None:
+    """The generator sleeps, or times out a wait, after each batch; its deadline passes mid-send."""
     chunks: list[bytes] = []
-    with TestClient(waiting_app(), backend=backend).stream("GET", "/s") as response:
+    with TestClient(waiting_app(pause), backend=backend).stream("GET", "/s") as response:
         for chunk in response.iter_raw():
             chunks.append(chunk)
             time.sleep(0.05)  # slower than the generator's sleep: its deadline passes mid-send
-    assert b"".join(chunks) == b"0a\n0b\n1a\n1b\n2a\n2b\n"
-
-
-@pytest.mark.parametrize("backend", ["asyncio", "trio"])
-def test_a_timeout_inside_the_generator_survives_a_slow_reader(backend: str) -> None:
-    app = App()
-
-    @app.get("/s")
-    async def stream() -> StreamingResponse:
-        async def gen() -> AsyncIterator[str]:
-            for i in range(3):
-                yield f"{i}a\n"
-                yield f"{i}b\n"
-                with anyio.move_on_after(0.01):  # expires while the batch's send waits
-                    await anyio.sleep(1)
-
-        return StreamingResponse(gen())
-
-    chunks: list[bytes] = []
-    with TestClient(app, backend=backend).stream("GET", "/s") as response:
-        for chunk in response.iter_raw():
-            chunks.append(chunk)
-            time.sleep(0.05)
     assert b"".join(chunks) == b"0a\n0b\n1a\n1b\n2a\n2b\n"
 
 
