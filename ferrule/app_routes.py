@@ -17,9 +17,9 @@ from typing_extensions import Unpack
 
 from ferrule.asgi_core.response import JSONResponse, Response
 from ferrule.asgi_core.types import ASGIApp
-from ferrule.routing import APIRoute, APIRouter, BaseRoute, RouteOptions
+from ferrule.routing import APIRoute, APIRouter, BaseRoute, RouteOptions, generate_unique_id
 from ferrule.routing.frontend import Fallback
-from ferrule.routing.options import Default, generate_unique_id
+from ferrule.routing.options import Default
 
 __all__ = ["AppRoutes"]
 

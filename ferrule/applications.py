@@ -36,8 +36,8 @@ from ferrule.asgi_core.response import JSONResponse, Response
 from ferrule.asgi_core.state import State
 from ferrule.asgi_core.types import ASGIApp, Receive, Scope, Send
 from ferrule.di import AppScope, DependencyOverrides, StageObserver
-from ferrule.routing import APIRoute, APIRouter, BaseRoute, Lifespan
-from ferrule.routing.options import Default, generate_unique_id
+from ferrule.routing import APIRoute, APIRouter, BaseRoute, Lifespan, generate_unique_id
+from ferrule.routing.options import Default
 from ferrule.routing.router import RouteConflicts
 from ferrule.app_routes import AppRoutes
 from ferrule.validation.errors import (

@@ -11,7 +11,7 @@ import re
 from typing import Any, TypeVar
 
 from ferrule.routing.options import DefaultPlaceholder
-from ferrule.routing.options import generate_unique_id as generate_unique_id
+from ferrule.routing import generate_unique_id as generate_unique_id
 
 __all__ = [
     "deep_dict_update",

@@ -14,7 +14,7 @@ from .lifespan import Lifespan as Lifespan
 from .api_route import RouteOptions as RouteOptions
 from .api_router import APIRouter as APIRouter
 from .options import Default as Default
-from .options import generate_unique_id as generate_unique_id
+from .api_route import generate_unique_id as generate_unique_id
 from .router import Mount as Mount
 from .router import Router as Router
 from .routes import BaseRoute as BaseRoute

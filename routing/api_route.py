@@ -50,14 +50,21 @@ from .handler import (
     answer_validation_error,
     locate_error,
 )
-from .options import DefaultPlaceholder, generate_unique_id, resolve_default
+from .options import DefaultPlaceholder, resolve_default
 from .responder import compile_responder, compile_route_serializer
 from .routes import BaseRoute, is_routable_path
 from .stream_lanes import compile_stream_responder
 from .templates import Template
 from .timeouts import ResponseTimeoutError, check_timeout, timed_body_receive
 
-__all__ = ["APIRoute", "APIWebSocketRoute", "RouteOptions", "endpoint_context", "return_annotation"]
+__all__ = [
+    "APIRoute",
+    "APIWebSocketRoute",
+    "RouteOptions",
+    "endpoint_context",
+    "generate_unique_id",
+    "return_annotation",
+]
 
 _UNSET: Any = DefaultPlaceholder(None)
 
@@ -154,6 +161,16 @@ class RouteOptions(TypedDict, total=False):
     sse_ping_interval: float | Any
     body_timeout: float | None | Any
     response_timeout: float | None | Any
+
+
+_NON_WORD = re.compile(r"\W")
+
+
+def generate_unique_id(route: APIRoute) -> str:
+    """FastAPI's operation id: route name + path, non-word characters as ``_``, + method."""
+    base = _NON_WORD.sub("_", f"{route.name}{route.path_format}")
+    method = sorted(route.methods)[0].lower() if route.methods else "get"
+    return f"{base}_{method}"
 
 
 class APIRoute(BaseRoute):

@@ -22,13 +22,13 @@ from ferrule.asgi_core.response import JSONResponse, Response
 from ferrule.asgi_core.types import ASGIApp
 from ferrule.di import AppScope, DependencyOverrides, StageObserver
 
-from .api_route import APIRoute, APIWebSocketRoute, RouteOptions
+from .api_route import APIRoute, APIWebSocketRoute, RouteOptions, generate_unique_id
 from .errors import RouteConfigError
 from .frontend import Fallback, FrontendRoute, PathLike, declare_frontend, join_frontend_paths
 from .handler import RouteProvider
 from .include import ROUTER_DEFAULTED, Inclusion, check_no_cycle
 from .lifespan import Lifespan, merge_lifespans
-from .options import Default, DefaultPlaceholder, generate_unique_id
+from .options import Default, DefaultPlaceholder
 from .router import RouteConflicts, Router
 from .routes import BaseRoute
 

@@ -1,4 +1,4 @@
-"""Option defaults a router may replace, and FastAPI's operation id.
+"""Option defaults a router may replace.
 
 The options themselves are ``RouteOptions`` (``api_route.py``, beside the
 ``APIRoute`` that stores them).
@@ -10,11 +10,9 @@ can replace it while an explicit per-route value still wins (FastAPI's rule).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Collection
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
-__all__ = ["Default", "DefaultPlaceholder", "Identified", "generate_unique_id", "resolve_default"]
+__all__ = ["Default", "DefaultPlaceholder", "resolve_default"]
 
 T = TypeVar("T")
 
@@ -52,26 +50,3 @@ def resolve_default(*candidates: Any) -> Any:
             return candidate
     first = candidates[0]
     return first.value if isinstance(first, DefaultPlaceholder) else first
-
-
-_NON_WORD = re.compile(r"\W")
-
-
-class Identified(Protocol):
-    """What an operation id is made from (an ``APIRoute``)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def path_format(self) -> str: ...
-
-    @property
-    def methods(self) -> Collection[str]: ...
-
-
-def generate_unique_id(route: Identified) -> str:
-    """FastAPI's operation id: route name + path, non-word characters as ``_``, + method."""
-    base = _NON_WORD.sub("_", f"{route.name}{route.path_format}")
-    method = sorted(route.methods)[0].lower() if route.methods else "get"
-    return f"{base}_{method}"

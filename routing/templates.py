@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Union
 
 from .convertors import Convertor, default_convertors
@@ -50,6 +50,7 @@ Segment = tuple[Part, ...]
 """The parts between two slashes; ``()`` is the empty segment."""
 
 
+@dataclass(slots=True, eq=False, repr=False)
 class Template:
     """A parsed route template. Build it with ``Template.parse``.
 
@@ -67,32 +68,19 @@ class Template:
         has_tail: the last part is a ``{name:path}`` parameter.
     """
 
-    __slots__ = (
-        "source",
-        "segments",
-        "patterns",
-        "params",
-        "param_names",
-        "prefix",
-        "path_format",
-        "is_static",
-        "has_tail",
-    )
-
     source: str
     segments: tuple[Segment, ...]
-    patterns: tuple[re.Pattern[str] | None, ...]
-    params: tuple[Param, ...]
-    param_names: tuple[str, ...]
+    _: KW_ONLY
     prefix: bool
-    path_format: str
-    is_static: bool
-    has_tail: bool
+    patterns: tuple[re.Pattern[str] | None, ...] = field(init=False)
+    params: tuple[Param, ...] = field(init=False)
+    param_names: tuple[str, ...] = field(init=False)
+    path_format: str = field(init=False)
+    is_static: bool = field(init=False)
+    has_tail: bool = field(init=False)
 
-    def __init__(self, source: str, segments: tuple[Segment, ...], *, prefix: bool) -> None:
-        self.source = source
-        self.segments = segments
-        self.prefix = prefix
+    def __post_init__(self) -> None:
+        source, segments = self.source, self.segments
         self.params = tuple(part for segment in segments for part in segment if isinstance(part, Param))
         self.param_names = tuple(param.name for param in self.params)
         self.is_static = not self.params
