@@ -194,11 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.compat:
             _install_compat()
         return _COMMANDS[args.command](args)
-    except AppImportError as exc:
+    except ServerConfigError as exc:  # AppImportError is one too
         print(f"ferrule: error: {exc}", file=sys.stderr)
-        return 1
-    except ServerConfigError as exc:
-        print(f"ferrule: error: {exc}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(exc, AppImportError) else 2
     except KeyboardInterrupt:
         return 130

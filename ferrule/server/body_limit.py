@@ -16,6 +16,8 @@ Rules:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ferrule.asgi_core.types import ASGIApp, Message, Receive, Scope, Send
 
 from .state import ClientDisconnected
@@ -41,28 +43,28 @@ async def _refuse(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+@dataclass(slots=True, eq=False)
 class _Counted:
-    __slots__ = ("_receive", "_send", "limit", "size", "started", "over")
+    """The app's `receive`/`send` around the server's, counting a chunked body (rule 2)."""
 
-    def __init__(self, receive: Receive, send: Send, limit: int) -> None:
-        self._receive = receive
-        self._send = send
-        self.limit = limit
-        self.size = 0
-        self.started = False
-        self.over = False
+    inner_receive: Receive
+    inner_send: Send
+    limit: int
+    size: int = 0
+    started: bool = False
+    over: bool = False
 
     async def receive(self) -> Message:
         if self.over:
             return _DISCONNECT
-        message = await self._receive()
+        message = await self.inner_receive()
         if message["type"] == "http.request":
             self.size += len(message.get("body", b""))
             if self.size > self.limit:
                 self.over = True
                 if not self.started:
                     self.started = True
-                    await _refuse(self._send, self.limit)
+                    await _refuse(self.inner_send, self.limit)
                 return _DISCONNECT
         return message
 
@@ -71,17 +73,15 @@ class _Counted:
             raise ClientDisconnected("request body over max_body_size: the server answered 413")
         if message["type"] == "http.response.start":
             self.started = True
-        await self._send(message)
+        await self.inner_send(message)
 
 
+@dataclass(slots=True, eq=False)
 class BodySizeLimit:
     """ASGI wrapper enforcing `limit` bytes per request body (see the module rules)."""
 
-    __slots__ = ("app", "limit")
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
+    app: ASGIApp
+    limit: int
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass, field
 from typing import Final
 
 import anyio
@@ -76,31 +77,24 @@ class _Refused(Exception):
         self.message = message
 
 
+@dataclass(slots=True, eq=False)
 class HTTP11Connection:
     """Serve one connection: HTTP/1.1 requests until close, or a WebSocket."""
 
-    __slots__ = (
-        "wire", "stream", "state", "client", "server", "pending", "_closing", "_idle", "_delegate", "_cycle",
-    )
+    wire: Wire
+    state: ServerState
+    client: tuple[str, int] | None
+    server: tuple[str, int | None] | None
+    pending: bytearray = field(default_factory=bytearray, init=False)
+    _closing: bool = field(default=False, init=False)
+    _idle: bool = field(default=False, init=False)
+    _delegate: ConnectionHandle | None = field(default=None, init=False)
+    _cycle: RequestCycle | None = field(default=None, init=False)
 
-    def __init__(
-        self,
-        wire: Wire,
-        state: ServerState,
-        client: tuple[str, int] | None,
-        server: tuple[str, int | None] | None,
-    ) -> None:
-        self.wire = wire
-        #: The byte stream the connection owns (closed by the server; used by WebSockets).
-        self.stream = self.wire
-        self.state = state
-        self.client = client
-        self.server = server
-        self.pending = bytearray()
-        self._closing = False
-        self._idle = False
-        self._delegate: ConnectionHandle | None = None
-        self._cycle: RequestCycle | None = None
+    @property
+    def stream(self) -> Wire:
+        """The byte stream the connection owns (closed by the server; used by WebSockets)."""
+        return self.wire
 
     @property
     def closing(self) -> bool:

@@ -370,24 +370,15 @@ class ClientResponse:
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """The decoded body, in the app's chunks or re-cut to ``chunk_size``."""
-        pipe = self._decoded_pipeline(_Rechunk(chunk_size))
-        for chunk in self.iter_raw():
-            yield from pipe.feed(chunk)
-        yield from pipe.flush()
+        return self._decoded(_Rechunk(chunk_size))
 
     def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
         """The body decoded to text incrementally."""
-        pipe: _Pipeline[str] = self._decoded_pipeline(_Text(self.encoding), _Rechunk[str](chunk_size))
-        for chunk in self.iter_raw():
-            yield from pipe.feed(chunk)
-        yield from pipe.flush()
+        return self._decoded(_Text(self.encoding), _Rechunk[str](chunk_size))
 
     def iter_lines(self) -> Iterator[str]:
         """The body's lines, without line terminators."""
-        pipe: _Pipeline[str] = self._decoded_pipeline(_Text(self.encoding), _Lines())
-        for chunk in self.iter_raw():
-            yield from pipe.feed(chunk)
-        yield from pipe.flush()
+        return self._decoded(_Text(self.encoding), _Lines())
 
     def close(self) -> None:
         """Stop reading; the app gets ``http.disconnect`` if it was still sending."""
@@ -416,32 +407,14 @@ class ClientResponse:
             yield out
         self.is_closed = True
 
-    async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncGenerator[bytes, None]:
-        pipe = self._decoded_pipeline(_Rechunk(chunk_size))
-        async with aclosing(self.aiter_raw()) as raw:  # closed with us, not by the GC (trio warns)
-            async for chunk in raw:
-                for out in pipe.feed(chunk):
-                    yield out
-        for out in pipe.flush():
-            yield out
+    def aiter_bytes(self, chunk_size: int | None = None) -> AsyncGenerator[bytes, None]:
+        return self._adecoded(_Rechunk(chunk_size))
 
-    async def aiter_text(self, chunk_size: int | None = None) -> AsyncGenerator[str, None]:
-        pipe: _Pipeline[str] = self._decoded_pipeline(_Text(self.encoding), _Rechunk[str](chunk_size))
-        async with aclosing(self.aiter_raw()) as raw:  # closed with us, not by the GC (trio warns)
-            async for chunk in raw:
-                for out in pipe.feed(chunk):
-                    yield out
-        for out in pipe.flush():
-            yield out
+    def aiter_text(self, chunk_size: int | None = None) -> AsyncGenerator[str, None]:
+        return self._adecoded(_Text(self.encoding), _Rechunk[str](chunk_size))
 
-    async def aiter_lines(self) -> AsyncGenerator[str, None]:
-        pipe: _Pipeline[str] = self._decoded_pipeline(_Text(self.encoding), _Lines())
-        async with aclosing(self.aiter_raw()) as raw:  # closed with us, not by the GC (trio warns)
-            async for chunk in raw:
-                for out in pipe.feed(chunk):
-                    yield out
-        for out in pipe.flush():
-            yield out
+    def aiter_lines(self) -> AsyncGenerator[str, None]:
+        return self._adecoded(_Text(self.encoding), _Lines())
 
     async def aclose(self) -> None:
         if not self.is_closed and self._stream is not None:
@@ -452,6 +425,24 @@ class ClientResponse:
 
     def _decoded_pipeline(self, *stages: _Stage[Any]) -> _Pipeline[Any]:
         return _Pipeline(_Decompress(self.headers.get("content-encoding", "")), *stages)
+
+    # The decoded readers (iter_bytes/text/lines and their a- twins): the raw body through
+    # `_decoded_pipeline(*stages)`.
+
+    def _decoded(self, *stages: _Stage[Any]) -> Iterator[Any]:
+        pipe = self._decoded_pipeline(*stages)
+        for chunk in self.iter_raw():
+            yield from pipe.feed(chunk)
+        yield from pipe.flush()
+
+    async def _adecoded(self, *stages: _Stage[Any]) -> AsyncGenerator[Any, None]:
+        pipe = self._decoded_pipeline(*stages)
+        async with aclosing(self.aiter_raw()) as raw:  # closed with us, not by the GC (trio warns)
+            async for chunk in raw:
+                for out in pipe.feed(chunk):
+                    yield out
+        for out in pipe.flush():
+            yield out
 
     def _begin_stream(self, *, sync: bool) -> tuple[BodyStream, BlockingPortal | None]:
         if self.is_stream_consumed or self._stream is None:
