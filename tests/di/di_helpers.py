@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from typing import Any, Literal
 
+from asgi_scopes import http_scope
 from ferrule.asgi_core.request import Request
 from ferrule.asgi_core.types import Message
 from ferrule.asgi_core.websocket import WebSocket
@@ -13,31 +14,6 @@ from ferrule.di import AppScope, DependencyOverrides, EndpointPlan, SolveContext
 from ferrule.di.markers import Depends
 from ferrule.validation.compile import RequestConfig
 from ferrule.validation.errors import EndpointContext
-
-
-def http_scope(
-    path: str = "/",
-    *,
-    query: bytes = b"",
-    headers: Sequence[tuple[bytes, bytes]] = (),
-    path_params: dict[str, Any] | None = None,
-    method: str = "GET",
-) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": query,
-        "headers": list(headers),
-        "server": ("testserver", 80),
-        "client": ("127.0.0.1", 1234),
-        "path_params": path_params or {},
-    }
 
 
 def make_request(

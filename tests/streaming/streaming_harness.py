@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import anyio
+import asgi_scopes
 
 from ferrule.asgi_core.types import Message, Scope
 
@@ -13,14 +14,10 @@ T = TypeVar("T")
 
 
 def http_scope(method: str = "GET") -> Scope:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "method": method,
-        "path": "/stream",
-        "headers": [],
-    }
+    """The scope of a request for ``/stream`` from an ASGI 2.4 server (a failed send raises ``OSError``)."""
+    scope = asgi_scopes.http_scope("/stream", method=method)
+    scope["asgi"]["spec_version"] = "2.4"
+    return scope
 
 
 class Client:
@@ -118,6 +115,10 @@ class Life:
 
     def background(self) -> None:
         self.background_runs += 1
+
+    def assert_ended_by_disconnect(self) -> None:
+        """The stream was finalized once and the disconnect hook ran once; the background task never ran."""
+        assert (self.finalized, self.disconnects, self.background_runs) == (1, 1, 0)
 
     async def stream(self, items: Iterable[T]) -> AsyncIterator[T]:
         """Yield ``items`` (each counted in ``produced``); ``finalized`` counts the ``finally``."""

@@ -127,11 +127,8 @@ async def test_disconnect_closes_the_iterator_once_and_skips_background() -> Non
     )
     with anyio.fail_after(5):
         await response(http_scope(), client.receive, client.send)
-    assert response.outcome == "disconnected"
-    assert life.finalized == 1
-    assert life.disconnects == 1
-    assert life.background_runs == 0
-    assert not client.finished
+    assert response.outcome == "disconnected" and not client.finished
+    life.assert_ended_by_disconnect()
     assert len(anyio.get_running_tasks()) == before
 
 
@@ -192,7 +189,7 @@ async def test_oserror_on_send_ends_the_stream_quietly() -> None:
     # The third chunk's send failed while the generator was making the fourth:
     # that wait is not interrupted, and no fifth chunk is asked for.
     assert life.produced == 4
-    assert (life.finalized, life.disconnects, life.background_runs) == (1, 1, 0)
+    life.assert_ended_by_disconnect()
 
 
 async def test_oserror_on_the_start_message_is_quiet_too() -> None:

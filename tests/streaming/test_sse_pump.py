@@ -172,11 +172,8 @@ async def test_disconnect_mid_stream(kind: str) -> None:
     )
     with anyio.fail_after(5):
         await response(http_scope(), client.receive, client.send)
-    assert response.outcome == "disconnected"
-    assert life.finalized == 1
-    assert life.disconnects == 1
-    assert life.background_runs == 0
-    assert not client.finished
+    assert response.outcome == "disconnected" and not client.finished
+    life.assert_ended_by_disconnect()
     assert len(all_tasks()) == before
 
 

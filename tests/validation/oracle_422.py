@@ -1,7 +1,8 @@
 """The 422 cases of ``test_compile_errors`` as one app for both frameworks, and their requests.
 
-``build(fw)`` mounts the endpoints of ``test_compile_errors`` (same names, same
-parameters) with ``fw``'s markers; ``REQUESTS`` holds, for every name of
+``build(fw)`` mounts the endpoints of the 422 cases with ``fw``'s markers
+(``test_compile_errors`` compiles the functions of ``build(ferrule)`` without
+routing); ``REQUESTS`` holds, for every name of
 ``validation_reference.EXPECTED_422``, the raw request that case sends. Used by
 ``test_422_live`` (ferrule against FastAPI itself, live) and by
 ``tests/capture_fastapi.py`` (which writes ``validation_reference.py`` from

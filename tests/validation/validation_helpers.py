@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from asgi_scopes import http_scope
 from ferrule.asgi_core.request import HTTPConnection, Request
 from ferrule.asgi_core.types import Message
 from ferrule.validation import (
@@ -34,30 +35,6 @@ TESTCLIENT_HEADERS = [
 ]
 
 
-def make_scope(
-    *,
-    method: str = "GET",
-    path: str = "/",
-    query: bytes = b"",
-    headers: Iterable[tuple[bytes, bytes]] = (),
-    path_params: dict[str, Any] | None = None,
-    kind: str = "http",
-) -> dict[str, Any]:
-    return {
-        "type": kind,
-        "method": method,
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "scheme": "http",
-        "query_string": query,
-        "headers": list(headers),
-        "server": ("testserver", 80),
-        "client": ("127.0.0.1", 1234),
-        "path_params": path_params or {},
-    }
-
-
 def make_request(
     *,
     method: str = "POST",
@@ -80,7 +57,7 @@ def make_request(
             return messages.pop(0)
         return {"type": "http.disconnect"}
 
-    scope = make_scope(method=method, query=query, headers=headers, path_params=path_params)
+    scope = http_scope(method=method, query=query, headers=headers, path_params=path_params)
     request = Request(scope, receive, max_body_size=max_body_size)
     request.scope["test.receive_calls"] = received
     return request
@@ -89,7 +66,7 @@ def make_request(
 def make_websocket_conn(
     *, query: bytes = b"", headers: Iterable[tuple[bytes, bytes]] = (), path_params: dict[str, Any] | None = None
 ) -> HTTPConnection:
-    return HTTPConnection(make_scope(kind="websocket", query=query, headers=headers, path_params=path_params))
+    return HTTPConnection(http_scope(kind="websocket", query=query, headers=headers, path_params=path_params))
 
 
 def path_names(template: str) -> frozenset[str]:
