@@ -37,7 +37,7 @@ from typing import Any
 import anyio
 
 from .request import ClientRequest
-from ferrule.asgi_core.types import ASGIApp, Message
+from ferrule.asgi_core.types import ASGIApp, Message, Receive, Send
 from ferrule.asgi_core.url import percent_decode
 
 __all__ = [
@@ -97,6 +97,20 @@ def http_scope(
         "state": dict(state),
         "extensions": {},
     }
+
+
+async def _call_app(
+    app: ASGIApp, scope: dict[str, Any], receive: Receive, send: Send, done: tuple[anyio.Event, ...]
+) -> Exception | None:
+    """Run ``app`` to completion; give back its exception (the test raises it) and set ``done`` either way."""
+    try:
+        await app(scope, receive, send)
+    except Exception as exc:  # noqa: BLE001 - handed to the test, raised there
+        return exc
+    finally:
+        for event in done:
+            event.set()
+    return None
 
 
 class HTTPExchange:
@@ -199,12 +213,10 @@ class HTTPExchange:
     async def run_app(self) -> None:
         """Run the app to completion, keeping its exception for the client."""
         try:
-            await self._app(self._scope, self.receive, self.send)
-        except Exception as exc:  # noqa: BLE001 - handed to the client, raised there
-            self.app_error = exc
+            self.app_error = await _call_app(
+                self._app, self._scope, self.receive, self.send, (self._finished, self._started)
+            )
         finally:
-            self._finished.set()
-            self._started.set()
             self._body_send.close()
 
     # --- the client's side ---
@@ -295,14 +307,10 @@ class LifespanManager:
     async def run(self) -> None:
         scope = {"type": "lifespan", "asgi": dict(ASGI_VERSIONS), "state": self.state}
         with self._cancel_scope:
-            try:
-                await self._app(scope, self._receive, self._send)
-            except Exception as exc:  # noqa: BLE001 - raised by startup()/shutdown()
-                self._error = exc
-            finally:
-                self._finished.set()
-                self._startup_done.set()
-                self._shutdown_done.set()
+            # The error is raised by startup()/shutdown().
+            self._error = await _call_app(
+                self._app, scope, self._receive, self._send, (self._finished, self._startup_done, self._shutdown_done)
+            )
 
     async def _receive(self) -> Message:
         if self._phase == "startup":

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Final, Literal
 
@@ -57,6 +58,9 @@ class WebSocketDenialResponse(Exception):  # noqa: N818 - Starlette's name
         return json.loads(self.content)
 
 
+#: The two ends of one direction's in-memory message stream.
+_Channel = tuple[MemoryObjectSendStream[Message], MemoryObjectReceiveStream[Message]]
+
 # receive_text() or receive_bytes() got the other kind of message: what to call instead.
 _WRONG_KIND: Final = {
     "text": "expected a text message, got a binary one; use receive_bytes()",
@@ -64,36 +68,37 @@ _WRONG_KIND: Final = {
 }
 
 
+@dataclass(eq=False)
 class WebSocketTestSession:
-    """One WebSocket connection to the app; use it as a context manager."""
+    """One WebSocket connection to the app; use it as a context manager.
+
+    Args:
+        app: the ASGI app.
+        scope: the ``websocket`` scope.
+        portal_factory: the client's blocking-portal context manager factory.
+        raise_server_exceptions: re-raise the app's exception when the block ends.
+    """
 
     __test__ = False
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        scope: dict[str, Any],
-        portal_factory: Any,
-        raise_server_exceptions: bool,
-    ) -> None:
-        self._app = app
-        self._scope = scope
-        self._portal_factory = portal_factory
-        self._raise = raise_server_exceptions
-        self._portal_cm: AbstractContextManager[BlockingPortal] | None = None
-        self._portal: BlockingPortal | None = None
-        self._to_app: tuple[MemoryObjectSendStream[Message], MemoryObjectReceiveStream[Message]] | None = None
-        self._from_app: tuple[MemoryObjectSendStream[Message], MemoryObjectReceiveStream[Message]] | None = None
-        self._app_error: BaseException | None = None
-        self._future: Any = None
-        self._closed_by_app = False
-        self.accepted_subprotocol: str | None = None
-        self.extra_headers: list[tuple[bytes, bytes]] = []
+    app: ASGIApp
+    scope: dict[str, Any]
+    portal_factory: Any
+    raise_server_exceptions: bool
+    accepted_subprotocol: str | None = field(default=None, init=False)
+    extra_headers: list[tuple[bytes, bytes]] = field(default_factory=list, init=False)
+    _portal_cm: AbstractContextManager[BlockingPortal] | None = field(default=None, init=False)
+    _portal: BlockingPortal | None = field(default=None, init=False)
+    _to_app: _Channel | None = field(default=None, init=False)
+    _from_app: _Channel | None = field(default=None, init=False)
+    _app_error: BaseException | None = field(default=None, init=False)
+    _future: Any = field(default=None, init=False)
+    _closed_by_app: bool = field(default=False, init=False)
 
     # -- lifecycle ------------------------------------------------------------
 
     def __enter__(self) -> WebSocketTestSession:
-        self._portal_cm = self._portal_factory()
+        self._portal_cm = self.portal_factory()
         self._portal = self._portal_cm.__enter__()
         try:
             self._portal.call(self._open_streams)
@@ -111,7 +116,7 @@ class WebSocketTestSession:
         if not self._closed_by_app and self._app_error is None and not self._future.done():
             self._put({"type": "websocket.disconnect", "code": 1000, "reason": ""})
         self._shutdown()
-        if self._app_error is not None and self._raise and exc_type is None:
+        if self._app_error is not None and self.raise_server_exceptions and exc_type is None:
             raise self._app_error
 
     async def _open_streams(self) -> None:
@@ -130,7 +135,7 @@ class WebSocketTestSession:
             await from_app_send.send(dict(message))
 
         try:
-            await self._app(self._scope, receive, send)
+            await self.app(self.scope, receive, send)
         except BaseException as exc:  # reported to the test thread, then re-raised there
             self._app_error = exc
         finally:
