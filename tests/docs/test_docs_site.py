@@ -24,15 +24,13 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from prerequisites import missing
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _missing(what: str) -> None:
-    setup = "install the docs extra (pip install -e '.[docs]') and run `bash .ci/setup-browser`"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{what}: CI must have it; {setup}")
-    pytest.skip(f"{what}; {setup}")
+    missing(what, "install the docs extra (pip install -e '.[docs]') and run `bash .ci/setup-browser`")
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prerequisites import missing
 
 APP_SOURCE = '''
 from typing import Union
@@ -66,9 +67,7 @@ _SETUP = "run `bash .ci/setup-browser` (installs Debian's chromium and a pinned 
 
 
 def _missing(what: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{what}: CI must run the set-up step first; {_SETUP}")
-    pytest.skip(f"{what}; {_SETUP}")
+    missing(what, _SETUP)
 
 
 def _chromium() -> str:

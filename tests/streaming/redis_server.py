@@ -16,15 +16,13 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
+from prerequisites import missing
 
 URL_ENV = "FERRULE_TEST_REDIS_URL"
 
 
 def _missing(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: the Redis tests must run; .ci/run installs and starts redis-server)")
-    pytest.skip(f"{reason}: install redis-server (apt-get install redis-server) or run bash .ci/run")
+    missing(reason, "install redis-server (apt-get install redis-server) or run bash .ci/run (which starts it)")
 
 
 def shared_url() -> str:

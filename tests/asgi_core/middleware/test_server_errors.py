@@ -26,7 +26,10 @@ async def fails_after_start(scope: Scope, receive: Receive, send: Send) -> None:
     raise Boom("late")
 
 
-async def test_plain_500_then_reraises() -> None:
+async def sent_before_raising(
+    app: ServerErrorMiddleware, scope: Scope, expected: type[BaseException], match: str | None = None
+) -> tuple[list[Message], BaseException]:
+    """Call ``app`` (its client already gone), which must raise ``expected``: what it sent, and the error."""
     sent: list[Message] = []
 
     async def send(message: Message) -> None:
@@ -35,24 +38,20 @@ async def test_plain_500_then_reraises() -> None:
     async def receive() -> Message:
         return {"type": "http.disconnect"}
 
-    with pytest.raises(Boom):
-        await ServerErrorMiddleware(failing)(http_scope(), receive, send)
+    with pytest.raises(expected, match=match) as info:
+        await app(scope, receive, send)
+    return sent, info.value
+
+
+async def test_plain_500_then_reraises() -> None:
+    sent, _ = await sent_before_raising(ServerErrorMiddleware(failing), http_scope(), Boom)
     assert sent[0]["status"] == 500
     assert (b"content-type", b"text/plain; charset=utf-8") in sent[0]["headers"]
     assert sent[1]["body"] == b"Internal Server Error"
 
 
 async def capture(app: ServerErrorMiddleware, *headers: tuple[str, str]) -> tuple[int, bytes, dict[bytes, bytes]]:
-    sent: list[Message] = []
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    async def receive() -> Message:
-        return {"type": "http.disconnect"}
-
-    with pytest.raises(Exception):
-        await app(http_scope("/items/<x>", headers=headers), receive, send)
+    sent, _ = await sent_before_raising(app, http_scope("/items/<x>", headers=headers), Exception)
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:]), dict(sent[0]["headers"])
 
 
@@ -73,17 +72,8 @@ async def test_failing_handler_still_sends_500_and_raises_its_error() -> None:
     async def broken(request: Request, exc: Exception) -> Response:
         raise KeyError("handler bug")
 
-    sent: list[Message] = []
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    async def receive() -> Message:
-        return {"type": "http.disconnect"}
-
-    with pytest.raises(KeyError, match="handler bug") as info:
-        await ServerErrorMiddleware(failing, handler=broken)(http_scope(), receive, send)
-    assert isinstance(info.value.__context__, Boom)
+    sent, error = await sent_before_raising(ServerErrorMiddleware(failing, handler=broken), http_scope(), KeyError, "handler bug")
+    assert isinstance(error.__context__, Boom)
     assert sent[0]["status"] == 500
 
 
@@ -114,16 +104,7 @@ async def test_debug_plain_traceback_without_html_accept() -> None:
 
 
 async def test_started_response_is_only_reraised() -> None:
-    sent: list[Message] = []
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    async def receive() -> Message:
-        return {"type": "http.disconnect"}
-
-    with pytest.raises(Boom, match="late"):
-        await ServerErrorMiddleware(fails_after_start)(http_scope(), receive, send)
+    sent, _ = await sent_before_raising(ServerErrorMiddleware(fails_after_start), http_scope(), Boom, "late")
     assert [m["type"] for m in sent] == ["http.response.start"]
 
 
