@@ -71,19 +71,8 @@ def response_streaming(ctx: Context) -> str | None:
 @check("response.disconnect", "client disconnect noticed during a long response; cleanup runs",
        "ASGI www 2.5 §Disconnect - receive event; §Disconnected Client - send exception")
 def response_disconnect(ctx: Context) -> str | None:
-    token = trace_id = ctx.token()
-    conn = ctx.connect()
-    try:
-        conn.send_request("GET", f"/stream/forever/{token}", headers=[("x-trace-id", trace_id)])
-        response = conn.read_head(timeout=5)
-        expect(response.status == 200, f"GET /stream/forever answered {response.status}")
-        body = conn.iter_body(response, timeout=5)
-        seen = b""
-        while seen.count(b"\n") < 3:
-            seen += next(body)
-    finally:
-        conn.abort()
-    return ctx.cleanup_after_reset(token, trace_id, "stream-cleanup", "the stream")
+    return ctx.reset_mid_response("/stream/forever/{token}", lambda seen: seen.count(b"\n") >= 3,
+                                  "stream-cleanup", "the stream")
 
 
 def _no_body_on_wire(ctx: Context, method: str, target: str, trace_id: str) -> tuple[Response, bytes, bool]:

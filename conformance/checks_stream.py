@@ -66,14 +66,5 @@ def sse_keepalive(ctx: Context) -> str | None:
 @check("sse.disconnect", "SSE: client disconnect stops the generator (cleanup runs)",
        f"{SSE_SPEC}; ASGI www 2.5 §Disconnect - receive event")
 def sse_disconnect(ctx: Context) -> str | None:
-    token = trace_id = ctx.token()
-    conn = ctx.connect()
-    try:
-        conn.send_request("GET", f"/sse/{token}?count=1", headers=[("x-trace-id", trace_id)])
-        response = conn.read_head(timeout=5)
-        expect(response.status == 200, f"GET /sse answered {response.status}")
-        next(conn.iter_body(response, timeout=5))
-    finally:
-        conn.abort()
-    return ctx.cleanup_after_reset(token, trace_id, "sse-cleanup", "the generator",
-                                   f" (pings every {SSE_PING_INTERVAL} s)")
+    return ctx.reset_mid_response("/sse/{token}?count=1", bool, "sse-cleanup", "the generator",
+                                  f" (pings every {SSE_PING_INTERVAL} s)")

@@ -12,11 +12,12 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from .httpclient import HTTPConnection, Response
-from .outcome import CheckFailed, ServerFault
+from .outcome import CheckFailed, ServerFault, expect
 from .servers import ServerProcess, ServerSpec, tree_memory
 
 __all__ = ["Context", "Settings", "ServerPool", "MemorySampler", "PYTEST_SETTINGS", "FULL_SETTINGS", "describe_trace"]
@@ -169,14 +170,30 @@ class Context:
         """The messages the app received and sent for the request tagged ``trace_id``."""
         return list(self.get_json(f"/trace/{trace_id}")["trace"] or [])
 
-    def cleanup_after_reset(self, token: str, trace_id: str, event: str, what: str, waited: str = "") -> str:
-        """After the client reset the connection of ``trace_id``, wait up to 5 s for the app's ``event``.
+    def reset_mid_response(
+        self, path: str, until: Callable[[bytes], bool], event: str, what: str, waited: str = ""
+    ) -> str:
+        """GET ``path`` (``{token}`` filled in), read its body until ``until(body so far)``, reset the
+        connection, then wait up to 5 s for the app's cleanup ``event``.
 
         Returns how long the cleanup took. Raises ``CheckFailed`` when the server
         reported the disconnect (``http.disconnect`` or a failed send) but
         ``what``'s cleanup did not run, ``ServerFault`` when it never reported it
         (``waited`` says what the app was doing meanwhile).
         """
+        token = trace_id = self.token()
+        target = path.format(token=token)
+        conn = self.connect()
+        try:
+            conn.send_request("GET", target, headers=[("x-trace-id", trace_id)])
+            response = conn.read_head(timeout=5)
+            expect(response.status == 200, f"GET {target} answered {response.status}")
+            body = conn.iter_body(response, timeout=5)
+            seen = b""
+            while not until(seen):
+                seen += next(body)
+        finally:
+            conn.abort()
         left = time.monotonic()
         ok, events = self.wait_for_event(token, event, timeout=5)
         if ok:

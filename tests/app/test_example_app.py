@@ -1,11 +1,11 @@
 """The README's example app (examples/app.py), driven end to end."""
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from examples.app import API_KEY, app
+from sse_lines import next_event
 from ferrule.testclient import TestClient
 
 AUTH = {"X-API-Key": API_KEY}
@@ -50,20 +50,6 @@ def test_jsonl_export(client: TestClient) -> None:
     assert response.headers["content-type"].startswith("application/jsonl")
     titles = [json.loads(line)["title"] for line in response.text.splitlines()]
     assert titles[-2:] == ["a", "b"]
-
-
-def next_event(lines: Iterator[str]) -> dict[str, str]:
-    """The fields of the next SSE event that has data (skips ``retry:`` and comments)."""
-    fields: dict[str, str] = {}
-    for line in lines:
-        if not line:
-            if "data" in fields:
-                return fields
-            fields = {}
-        elif not line.startswith(":"):
-            name, _, value = line.partition(": ")
-            fields[name] = value
-    raise AssertionError("the stream ended")
 
 
 def test_sse_feed_receives_created_notes(client: TestClient) -> None:

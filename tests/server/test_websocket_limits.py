@@ -73,24 +73,24 @@ def test_one_byte_fragments_are_held_in_one_buffer() -> None:
     assert reader.next_event() == BytesMessage(b"a" + b"b" * 999 + b"c")
 
 
-def test_fragment_headers_count_toward_the_limit() -> None:
-    # 1-byte continuation frames cost 1 + 6 header bytes each: 200 of them exceed 1,000 bytes
-    # although the payload is only 200 bytes.
-    reader = WebSocketReader(max_message_size=1000)
-    reader.receive_data(masked(0x1, b"x", False))
-    with pytest.raises(WebSocketProtocolError, match="over the 1000-byte limit") as info:
-        for _ in range(200):
-            reader.receive_data(masked(0x0, b"x", False))
-            reader.next_event()
-    assert info.value.close_code == 1009
-
-
-def test_empty_fragments_are_not_free() -> None:
-    reader = WebSocketReader(max_message_size=600)
-    reader.receive_data(masked(0x2, b"", False))
-    with pytest.raises(WebSocketProtocolError) as info:
-        for _ in range(101):
-            reader.receive_data(masked(0x0, b"", False))
+@pytest.mark.parametrize(
+    ("limit", "opcode", "fragment", "count", "match"),
+    [
+        # 1-byte continuation frames cost 1 + 6 header bytes each: 200 of them exceed 1,000 bytes
+        # although the payload is only 200 bytes.
+        pytest.param(1000, 0x1, b"x", 200, "over the 1000-byte limit", id="fragment-headers-count"),
+        # Empty continuation frames still cost their headers.
+        pytest.param(600, 0x2, b"", 101, None, id="empty-fragments-are-not-free"),
+    ],
+)
+def test_fragment_headers_count_toward_the_limit(
+    limit: int, opcode: int, fragment: bytes, count: int, match: str | None
+) -> None:
+    reader = WebSocketReader(max_message_size=limit)
+    reader.receive_data(masked(opcode, fragment, False))
+    with pytest.raises(WebSocketProtocolError, match=match) as info:
+        for _ in range(count):
+            reader.receive_data(masked(0x0, fragment, False))
             reader.next_event()
     assert info.value.close_code == 1009
 

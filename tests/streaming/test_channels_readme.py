@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from ferrule.testclient import TestClient
+from sse_lines import next_event
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -23,19 +24,9 @@ def _example() -> str:
 
 
 def _events(lines: Any, n: int) -> list[dict[str, str]]:
-    found: list[dict[str, str]] = []
-    fields: dict[str, str] = {}
-    for line in lines:
-        if not line:
-            if "data" in fields:
-                found.append(fields)
-                if len(found) == n:
-                    return found
-            fields = {}
-        elif not line.startswith(":"):
-            name, _, value = line.partition(": ")
-            fields[name] = value
-    raise AssertionError("the stream ended")
+    """The next ``n`` SSE events that have data."""
+    stream = iter(lines)
+    return [next_event(stream) for _ in range(n)]
 
 
 @pytest.mark.asyncio_only("the example uses the Redis channel backend (redis.asyncio: asyncio only)")
