@@ -29,6 +29,7 @@ from typing import Any
 
 from bench.apps.fanout_apps import BUILDERS
 from bench.harness import Lifespan
+from bench.loopback import free_port
 
 Message = MutableMapping[str, Any]
 _DISCONNECT: Message = {"type": "http.disconnect"}
@@ -133,18 +134,11 @@ async def _wait_count(sub: Subscriber, target: int) -> None:
     await sub.done.wait()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _start_redis() -> tuple[subprocess.Popen[bytes], str, str]:
     binary = shutil.which("redis-server")
     if binary is None:
         raise SystemExit("redis-server not found: install it (apt-get install redis-server) or pass --redis-url")
-    port = _free_port()
+    port = free_port()
     directory = tempfile.mkdtemp()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", directory, "--save", "", "--appendonly", "no"],

@@ -67,7 +67,8 @@ def server_available(server: str) -> str | None:
     return None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -143,7 +144,7 @@ def _check(result: LoadResult, scenario: Scenario, framework: str) -> None:
 def measure_loopback(server: str, framework: str, scenario: Scenario, *, connections: int, requests: int,
                      time_cap: float) -> LoopbackCell:
     """Serve one app in a child process and load it; never raises for a broken app."""
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "bench", "loopback", "_serve", server, framework, scenario.name, str(port)]
     with tempfile.TemporaryFile() as errors:
         child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, cwd=os.getcwd())

@@ -32,7 +32,6 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -41,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from bench.loopback import stop, wait_ready
+from bench.loopback import free_port, stop, wait_ready
 from bench.report import format_table
 from bench.scenarios import SCENARIOS, CheckFailed
 
@@ -58,13 +57,6 @@ LABELS: Final = {
 DEFAULT_SCENARIOS: Final = "hello,json,deps"
 APP_MODULE: Final = "bench.apps.ferrule_app"
 READY_TIMEOUT: Final = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def server_command(server: str, app: str, port: int) -> list[str]:
@@ -160,7 +152,7 @@ def measure(server: str, scenario_name: str, *, connections: int, seconds: float
             server_core: str, wrk_core: str) -> Cell:
     """One cell: a fresh server, a checked response, a warm-up, then wrk."""
     scenario = SCENARIOS[scenario_name]
-    port = _free_port()
+    port = free_port()
     command = server_command(server, scenario.app, port)
     if server_core and shutil.which("taskset"):
         command = ["taskset", "-c", server_core, *command]

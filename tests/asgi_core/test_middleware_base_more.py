@@ -22,7 +22,7 @@ from ferrule.asgi_core.fileresponse import FileResponse
 from ferrule.asgi_core.middleware.base import BaseHTTPMiddleware, CallNext
 from ferrule.asgi_core.request import Request
 from ferrule.asgi_core.response import PlainTextResponse, Response
-from ferrule.asgi_core.types import Message, Receive, Scope, Send
+from ferrule.asgi_core.types import ASGIApp, Message, Receive, Scope, Send
 from ferrule.testclient import TestClient
 
 pytestmark = pytest.mark.anyio
@@ -37,11 +37,18 @@ async def passthrough(request: Request, call_next: CallNext) -> Response:
 
 
 async def drive(
-    app: BaseHTTPMiddleware, body: Sequence[bytes] = (), *, scope: Scope | None = None
+    app: ASGIApp,
+    body: Sequence[bytes] = (),
+    *,
+    scope: Scope | None = None,
+    sent: list[Message] | None = None,
 ) -> list[Message]:
-    """Call ``app`` with a body fed in ``body`` chunks; return every message it sent."""
+    """Call ``app`` with a body fed in ``body`` chunks; return every message it sent.
+
+    ``sent``, when given, collects the messages as they go: a test reads it after ``app`` raised.
+    """
     receive = body_receiver(body)
-    sent: list[Message] = []
+    sent = [] if sent is None else sent
 
     async def send(message: Message) -> None:
         sent.append(message)
@@ -165,15 +172,8 @@ async def test_downstream_failure_mid_body_is_raised_after_the_part_already_sent
         raise Boom("mid body")
 
     sent: list[Message] = []
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    async def receive() -> Message:
-        return {"type": "http.disconnect"}
-
-    with pytest.raises(Boom, match="mid body"), anyio.fail_after(5):
-        await BaseHTTPMiddleware(downstream, passthrough)(http_scope(), receive, send)
+    with pytest.raises(Boom, match="mid body"):
+        await drive(BaseHTTPMiddleware(downstream, passthrough), scope=http_scope(), sent=sent)
     assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
     assert sent[1] == {"type": "http.response.body", "body": b"part", "more_body": True}
 
@@ -288,17 +288,10 @@ async def test_downstream_background_failure_is_raised_after_the_response() -> N
     def task() -> None:
         raise Boom("in background")
 
-    sent: list[Message] = []
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    async def receive() -> Message:
-        return {"type": "http.disconnect"}
-
     app = BaseHTTPMiddleware(PlainTextResponse("ok", background=BackgroundTask(task)), passthrough)
-    with pytest.raises(Boom, match="in background"), anyio.fail_after(5):
-        await app(http_scope(), receive, send)
+    sent: list[Message] = []
+    with pytest.raises(Boom, match="in background"):
+        await drive(app, scope=http_scope(), sent=sent)
     assert b"".join(m.get("body", b"") for m in sent[1:]) == b"ok"
 
 

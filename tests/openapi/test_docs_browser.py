@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from local_ports import free_port
 from prerequisites import missing
 
 APP_SOURCE = '''
@@ -85,13 +86,6 @@ def _swagger_assets() -> Path:
     return assets
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -109,7 +103,7 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeo
 def docs_server(tmp_path: Path) -> Iterator[str]:
     assets = _swagger_assets()
     (tmp_path / "browser_app.py").write_text(APP_SOURCE.format(assets=str(assets)))
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "server.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(

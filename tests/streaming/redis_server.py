@@ -16,6 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from local_ports import free_port
 from prerequisites import missing
 
 URL_ENV = "FERRULE_TEST_REDIS_URL"
@@ -34,13 +35,6 @@ def shared_url() -> str:
             _missing(f"no Redis: {URL_ENV} is not set and redis-server is not installed")
         return ""  # the caller starts a private server
     return url
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class RedisServer:

@@ -95,7 +95,7 @@ async def test_ids_never_go_back_when_redis_lost_its_data(tmp_path: Path) -> Non
 
 
 async def test_start_without_redis_is_a_clear_error() -> None:
-    from redis_server import free_port
+    from local_ports import free_port
 
     backend = RedisBackend(f"redis://127.0.0.1:{free_port()}/0", connect_timeout=0.3)
     with pytest.raises(ChannelsUnavailable, match="could not reach Redis"):

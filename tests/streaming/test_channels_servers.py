@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from redis_server import free_port
+from local_ports import free_port
 
 HERE = Path(__file__).resolve().parent
 pytestmark = pytest.mark.slow
