@@ -130,3 +130,49 @@ def test_an_unused_stack_has_nothing_to_unwind() -> None:
     stack = TeardownStack()
     assert anyio.run(stack.aexit, None, None, None) is False
     assert not stack.used
+
+
+def test_push_takes_the_types_exit_method_as_asyncexitstack_does() -> None:
+    # A callable object whose type has __aexit__/__exit__: the method is pushed,
+    # not the object; an __aexit__ set on the instance only is not a method.
+    class Both:
+        def __init__(self, log: list[str], name: str) -> None:
+            self.log, self.name = log, name
+
+        def __call__(self, *exc: Any) -> bool:
+            self.log.append(f"{self.name}:call")
+            return False
+
+        async def __aexit__(self, *exc: Any) -> bool:
+            self.log.append(f"{self.name}:aexit")
+            return False
+
+        def __exit__(self, *exc: Any) -> bool:
+            self.log.append(f"{self.name}:exit")
+            return False
+
+    class InstanceOnly:
+        def __init__(self, log: list[str]) -> None:
+            self.log = log
+            self.__aexit__ = self._never
+
+        async def _never(self, *exc: Any) -> bool:
+            self.log.append("instance:aexit")
+            return False
+
+        async def __call__(self, *exc: Any) -> bool:
+            self.log.append("instance:call")
+            return False
+
+    async def main(stack: Any) -> list[str]:
+        log: list[str] = []
+        stack.push_async_exit(Both(log, "async"))
+        stack.push(Both(log, "sync"))
+        stack.push_async_exit(InstanceOnly(log))
+        async with stack:
+            pass
+        return log
+
+    expected = anyio.run(main, AsyncExitStack())
+    assert anyio.run(main, TeardownStack()) == expected
+    assert expected == ["instance:call", "sync:exit", "async:aexit"]
