@@ -24,7 +24,7 @@ Rules (FastAPI's, reimplemented; checked against FastAPI's own 422 outputs in
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +37,7 @@ from . import _typing
 from ._models import GroupField, GroupValidator, build_group
 from .fields import ParamConfigError, ParamField, ParamLocation, is_json
 
-__all__ = ["LocationValidator", "compile_location", "contiguous"]
+__all__ = ["LocationValidator", "compile_location", "contiguous", "store"]
 
 Collect = Callable[[HTTPConnection, bool], Any]
 
@@ -80,12 +80,7 @@ class LocationValidator:
             result = self.group.validate(self.collect(conn, False))[0]
         except ValidationError as exc:
             return self._errors(conn, exc)
-        span = self._span
-        if span is not None:
-            out[span] = result.values()
-        else:
-            for index, value in zip(self.indices, result.values()):
-                out[index] = value
+        store(out, self._span, self.indices, result.values())
         return None
 
     def _errors(self, conn: HTTPConnection, exc: ValidationError) -> list[dict[str, Any]]:
@@ -123,6 +118,18 @@ def contiguous(indices: tuple[int, ...]) -> slice | None:
     if indices and indices == tuple(range(indices[0], indices[0] + len(indices))):
         return slice(indices[0], indices[0] + len(indices))
     return None
+
+
+def store(out: list[Any], span: slice | None, indices: tuple[int, ...], values: Iterable[Any]) -> None:
+    """Put one group's validated ``values`` at its fields' ``indices`` in ``out``.
+
+    PERF: one slice assignment when the indices are consecutive (``span``, from ``contiguous``).
+    """
+    if span is not None:
+        out[span] = values
+    else:
+        for index, value in zip(indices, values):
+            out[index] = value
 
 
 def compile_location(

@@ -36,7 +36,7 @@ from ferrule.asgi_core.forms import FormData, FormLimits, UploadFile
 from ferrule.asgi_core.request import Request
 
 from . import _typing
-from ._locations import contiguous
+from ._locations import contiguous, store
 from ._models import GroupField, GroupValidator, build_group, present_value_validator
 from .errors import EndpointContext, missing_error
 from .fields import ParamField, is_json
@@ -193,12 +193,7 @@ class BodyValidator:
             result = self.group.validate(data)[0]
         except ValidationError as exc:
             return self._errors(exc)
-        span = self._span
-        if span is not None:
-            out[span] = result.values()
-        else:
-            for index, value in zip(self.indices, result.values()):
-                out[index] = value
+        store(out, self._span, self.indices, result.values())
         return None
 
     def _errors(self, exc: ValidationError) -> list[dict[str, Any]]:

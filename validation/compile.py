@@ -146,15 +146,11 @@ class RequestValidator:
         body_validator = self._body
         if body_validator is None:
             return self.validate_params(conn, out)
-        values: list[Any] = [None] * self._count if out is None else out
         body: Any = UNDEFINED
         if isinstance(conn, Request):
             body = await body_validator.read(conn)
-        errors: list[dict[str, Any]] | None = None
-        for location in self._locations:
-            found = location.run(conn, values)
-            if found:
-                errors = found if errors is None else errors + found
+        values: list[Any] = [None] * self._count if out is None else out
+        errors = self._location_errors(conn, values)
         if body_validator.is_form:
             found = await body_validator.run_form(body, values)
         else:
@@ -178,14 +174,19 @@ class RequestValidator:
         if self._body is not None:
             raise RuntimeError("this endpoint reads a body: call 'await validate(conn)'")
         values: list[Any] = [None] * self._count if out is None else out
+        errors = self._location_errors(conn, values)
+        if errors is not None:
+            self._raise(conn, errors, UNDEFINED)
+        return values
+
+    def _location_errors(self, conn: HTTPConnection, values: list[Any]) -> list[dict[str, Any]] | None:
+        """Validate each parameter location into ``values``; return their errors, in order, if any."""
         errors: list[dict[str, Any]] | None = None
         for location in self._locations:
             found = location.run(conn, values)
             if found:
                 errors = found if errors is None else errors + found
-        if errors is not None:
-            self._raise(conn, errors, UNDEFINED)
-        return values
+        return errors
 
     def _raise(self, conn: HTTPConnection, errors: list[dict[str, Any]], body: Any) -> None:
         if conn.scope.get("type") == "websocket":
