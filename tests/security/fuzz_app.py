@@ -36,7 +36,7 @@ from ferrule.responses import FileResponse, PlainTextResponse, StreamingResponse
 from ferrule.security import HTTPBasic, HTTPBasicCredentials, OAuth2PasswordBearer
 from ferrule.sse import EventSourceResponse
 from ferrule.staticfiles import StaticFiles
-from sec_driver import streamed_length
+from sec_driver import streamed_length, tracked_dependency
 
 __all__ = ["ROUTES", "TEARDOWNS", "build_app"]
 
@@ -101,28 +101,14 @@ class FormModel(BaseModel):
     hobbies: list[str] = []
 
 
-async def async_resource() -> AsyncIterator[str]:
-    TEARDOWNS["async+"] += 1
-    try:
-        yield "async"
-    finally:
-        TEARDOWNS["async-"] += 1
+def _count(event: str) -> None:
+    TEARDOWNS[event] += 1
 
 
-def sync_resource() -> Iterator[str]:
-    TEARDOWNS["sync+"] += 1
-    try:
-        yield "sync"
-    finally:
-        TEARDOWNS["sync-"] += 1
-
-
-async def function_resource() -> AsyncIterator[str]:
-    TEARDOWNS["function+"] += 1
-    try:
-        yield "function"
-    finally:
-        TEARDOWNS["function-"] += 1
+# Each gives its kind's name and counts "<kind>+" / "<kind>-" in TEARDOWNS.
+async_resource = tracked_dependency(_count, "async", "async", is_async=True)
+sync_resource = tracked_dependency(_count, "sync", "sync", is_async=False)
+function_resource = tracked_dependency(_count, "function", "function", is_async=True)
 
 
 class Pagination:
