@@ -38,7 +38,7 @@ from ferrule.asgi_core.types import Receive, Scope, Send
 from ferrule.asgi_core.websocket import WebSocket
 from ferrule.di import EndpointPlan, SolveContext, TeardownStack, compile_endpoint
 from ferrule.validation.compile import RequestConfig
-from ferrule.validation.errors import EndpointContext, ValidationException
+from ferrule.validation.errors import EndpointContext, ValidationException, request_validation_exception_handler
 from ferrule.validation.serialize import check_responses
 
 from .errors import RouteConfigError
@@ -47,7 +47,7 @@ from .handler import (
     EndpointHandler,
     RouteHandler,
     RouteProvider,
-    answer_validation_error,
+    keeps_default_422,
     locate_error,
 )
 from .options import DefaultPlaceholder, resolve_default
@@ -336,8 +336,9 @@ class APIRoute(BaseRoute):
                 locate_error(exc, scope, self.path)
             if stack.used and await stack.aexit(type(exc), exc, exc.__traceback__):
                 return
-            if not await answer_validation_error(self.dependency_overrides_provider, request, exc, scope, receive, send):
+            if not keeps_default_422(exc, self.dependency_overrides_provider):
                 raise
+            await (await request_validation_exception_handler(request, exc))(scope, receive, send)
         else:
             if stack.used:
                 await stack.aexit(None, None, None)

@@ -19,7 +19,7 @@ Theory of operation (``APIRoute.handle``, one path for every route):
    dependencies, then the uploads of the parsed form body (pushed first, so
    closed last, as FastAPI does), with the exception if one was raised;
 5. a ``RequestValidationError`` that got this far is answered right there when
-   the app keeps FastAPI's default handler (``answer_validation_error``).
+   the app keeps FastAPI's default handler (``keeps_default_422``).
 
 The default handler (``EndpointHandler``) is ``plan.solve`` (validate, run the
 dependencies, call the endpoint) and then the route's responder.
@@ -38,7 +38,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
 from time import perf_counter
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeGuard
 
 from anyio import CapacityLimiter
 
@@ -59,7 +59,7 @@ __all__ = [
     "EndpointHandler",
     "RouteHandler",
     "RouteProvider",
-    "answer_validation_error",
+    "keeps_default_422",
     "locate_error",
 ]
 
@@ -103,24 +103,17 @@ def locate_error(exc: ValidationException, scope: Scope, path: str) -> None:
         exc.endpoint_ctx = dataclasses.replace(ctx, method_path=method_path)
 
 
-async def answer_validation_error(
-    provider: RouteProvider | None, request: Request, exc: BaseException, scope: Scope, receive: Receive, send: Send
-) -> bool:
-    """Send FastAPI's 422 for a ``RequestValidationError`` if the app keeps the default handler.
+def keeps_default_422(exc: BaseException, provider: RouteProvider | None) -> TypeGuard[RequestValidationError]:
+    """Whether ``exc`` is a ``RequestValidationError`` that FastAPI's default handler answers.
 
-    Returns False (the caller re-raises) for any other exception or handler.
-
+    The caller then sends ``request_validation_exception_handler``'s 422 itself.
     PERF: the common 422 is answered where it is raised (same bytes as
     ExceptionMiddleware would send) instead of unwinding through the router and
     the middleware frames; bench ``error422``.
     """
-    if not isinstance(exc, RequestValidationError):
+    if not isinstance(exc, RequestValidationError) or provider is None:
         return False
-    handlers = provider.exception_handlers if provider is not None else None
-    if handlers is None or handlers.get(RequestValidationError) is not request_validation_exception_handler:
-        return False
-    await (await request_validation_exception_handler(request, exc))(scope, receive, send)
-    return True
+    return provider.exception_handlers.get(RequestValidationError) is request_validation_exception_handler
 
 
 class EndpointHandler:
@@ -195,9 +188,12 @@ class EndpointHandler:
                     result = await call(**{n: values[i] for n, i in keywords})
                 await respond(result, None, None)(scope, receive, send)
             except RequestValidationError as exc:
-                locate_error(exc, scope, path)
-                if not await answer_validation_error(provider, request, exc, scope, receive, send):
+                # PERF: FastAPI's default handler does not read the error's context:
+                # it is located only when the error goes on (nothing else saw it here).
+                if not keeps_default_422(exc, provider):
+                    locate_error(exc, scope, path)
                     raise
+                await (await request_validation_exception_handler(request, exc))(scope, receive, send)
             finally:
                 if reads_form:
                     await request.close()  # uploads: shielded, so a cancelled request deletes them too
