@@ -15,6 +15,7 @@ Runs (always from the repository root, with the venv's python)::
     .venv-bench/bin/python -m bench loopback --quick     # uvicorn and ferrule's server over 127.0.0.1
     .venv-bench/bin/python -m bench fanout               # channels: 1 publisher -> 1,000 SSE subscribers
     .venv-bench/bin/python -m bench streams --backend trio  # ferrule's streams on asyncio or trio
+    .venv-bench/bin/python -m bench instructions --a OLD/.venv/bin/python  # instructions/request, A/B (valgrind)
 
 Frameworks: `raw` (hand-written ASGI: the floor), `ferrule`, `fastapi`,
 `starlette`, `litestar`, `blacksheep`. Scenarios (`bench.scenarios`): hello,

@@ -1,6 +1,6 @@
 """Command line: `python -m bench [options]` (in-process run), `python -m bench profile <scenario>`,
 `python -m bench loopback [options]`, `python -m bench wrk [options]`, `python -m bench validation`,
-`python -m bench fanout`, `python -m bench streams`; each takes `--help`.
+`python -m bench fanout`, `python -m bench streams`, `python -m bench instructions`; each takes `--help`.
 
 Run from the repository root with the benchmark venv (see `bench/__init__.py`).
 """
@@ -18,6 +18,7 @@ COMMANDS = {
     "wrk": "wrk_loopback",
     "streams": "streams",
     "validation": "validation_modes",
+    "instructions": "instructions",
 }
 
 
