@@ -13,11 +13,6 @@ from srv_helpers import RawClient, request, running
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Echo:
     def __init__(self) -> None:
         self.calls = 0

@@ -17,11 +17,6 @@ from srv_helpers import RawClient, WSClient, running
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def make_app(entered: anyio.Event, release: anyio.Event) -> App:
     app = App()
 

@@ -14,11 +14,6 @@ from ferrule.asgi_core.types import ASGIApp, Message, Receive, Scope, Send
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def scripted(
     on_startup: Message | Exception | None,
     on_shutdown: Message | Exception | None = None,

@@ -27,11 +27,6 @@ from srv_helpers import RawClient, running
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def view(scope: Scope, receive: Receive, send: Send) -> None:
     body = json.dumps({"scheme": scope["scheme"], "client": scope["client"], "server": scope["server"]}).encode()
     await send({"type": "http.response.start", "status": 200, "headers": []})

@@ -13,11 +13,6 @@ from srv_helpers import WS_ACCEPT, WSClient, request, running, ws_frame
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Recorder:
     def __init__(self) -> None:
         self.scopes: list[Scope] = []

@@ -19,11 +19,6 @@ from srv_helpers import WSClient, running, ws_frame
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def echo(scope: Scope, receive: Receive, send: Send) -> None:
     await receive()
     await send({"type": "websocket.accept"})
@@ -134,6 +129,10 @@ def live(cls: type) -> int:
     return sum(1 for o in gc.get_objects() if type(o) is cls)
 
 
+@pytest.mark.asyncio_only(
+    "on trio a cancelled connection's finished frames stay in reference cycles through trio's "
+    "cancellation machinery until the collector runs; asyncio frees them at once"
+)
 async def test_closed_connections_are_freed_without_a_gc_run(no_gc: None) -> None:
     async with running(echo) as srv:
         for _ in range(3):
