@@ -19,10 +19,9 @@ Rules:
    headers) so the app's `send()` gets the error. Its head goes out with the
    first body message -- one write, and a `content-length` for a response
    sent as one message -- or, for a response without a `content-length` of
-   its own (a stream), where the wire can (asyncio), as soon as the app's task
-   yields without sending the body: a streaming client sees the status at
-   once (issue 18 item 2). On other wires a stream's head goes out at once
-   when its framing is known (chunked, or no body).
+   its own (a stream), as soon as the app's task yields without sending the
+   body (`wire.call_soon`): a streaming client sees the status at once
+   (issue 18 item 2), on every wire (asyncio, trio, TLS).
 5. SECURITY: the body must keep coming: a wait for body bytes lasts at most
    `body_timeout` s, and after the first `body_timeout` s the body must have
    averaged `body_min_rate` bytes/s, so slow bodies cannot hold the
@@ -103,7 +102,6 @@ class RequestCycle:
         "_wake",
         "_t0",
         "_received",
-        "_eager",
     )
 
     def __init__(
@@ -142,7 +140,6 @@ class RequestCycle:
         self._wake: anyio.Event | None = None
         self._t0 = 0.0
         self._received = 0
-        self._eager = False
 
     def on_peer_closed(self) -> None:
         """Called by the wire when the peer closes or the connection breaks."""
@@ -259,8 +256,6 @@ class RequestCycle:
         if kind != "http.response.body":
             if kind == "http.response.start" and not self.started:
                 self._start(message)
-                if self._eager:
-                    await self.write_head()
                 return
             if self.started:
                 raise RuntimeError(f"expected 'http.response.body', got {kind!r}")
@@ -327,16 +322,7 @@ class RequestCycle:
         # Rule 4: let a streaming client see the head as soon as the app yields. PERF: a response
         # that declared its content-length is a whole body, not a stream: no callback (issue 19).
         if length is None or self._framing != _LENGTH:
-            if not self.wire.call_soon(self._flush_head) and self._framing != _LENGTH:
-                self._eager = True
-
-    async def write_head(self) -> None:
-        """Write a held-back head now (wires without call_soon; see rule 4)."""
-        if self._head is not None and not self.complete:
-            data = self._head_bytes(None)
-            self._head = None
-            self.head_written = True
-            await self.wire.write(data)
+            self.wire.call_soon(self._flush_head)
 
     def _flush_head(self) -> None:
         if self._head is None or self.complete:

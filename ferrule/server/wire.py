@@ -20,6 +20,11 @@ Rules:
    called during the wait.
 3. `write()` raises `ClientDisconnected` once the peer is gone; it waits only
    while the kernel's send buffer and the transport's are full (backpressure).
+   `call_soon(callback)` runs `callback` once the current task yields, and
+   `write_nowait()` may be called from it: `AsyncioWire` writes to the
+   transport at once; `StreamWire` queues the bytes for a writer task, and its
+   next `write()` sends whatever is still queued first, so bytes go out in
+   the order they were given (`http_cycle` rule 4 flushes a held head this way).
 4. `receive()`/`send()`/`send_eof()`/`aclose()` make a wire an anyio-style
    byte stream for the WebSocket protocol, which takes over after an upgrade.
 5. PERF: an `AsyncioWire` keeps one timer for its deadlines and moves it
@@ -99,13 +104,13 @@ class Wire:
     def interrupt(self) -> None:
         raise NotImplementedError
 
-    def call_soon(self, callback: Callable[[], None]) -> bool:
-        """Run `callback` once the current task yields; False when this wire cannot."""
-        return False
+    def call_soon(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the current task yields (rule 3)."""
+        raise NotImplementedError
 
     def write_nowait(self, data: bytes) -> bool:
-        """Write without waiting when the wire can; False means: use `await write()`."""
-        return False
+        """Write (or queue, rule 3) without waiting; False: the peer is slow, wait in `write()` next."""
+        raise NotImplementedError
 
     async def write(self, data: bytes) -> None:
         raise NotImplementedError
@@ -266,9 +271,8 @@ class AsyncioWire(asyncio.Protocol, Wire):
         self._interrupted = True
         self._wake(False)
 
-    def call_soon(self, callback: Callable[[], None]) -> bool:
+    def call_soon(self, callback: Callable[[], None]) -> None:
         self._loop.call_soon(callback)
-        return True
 
     def write_nowait(self, data: bytes) -> bool:
         if self.broken or self._transport.is_closing():
@@ -299,7 +303,7 @@ class AsyncioWire(asyncio.Protocol, Wire):
 class StreamWire(Wire):
     """A wire over an anyio byte stream, read by one task (trio, TLS)."""
 
-    __slots__ = ("_stream", "_data", "_room", "_write_lock")
+    __slots__ = ("_stream", "_data", "_room", "_write_lock", "_queued", "_tasks")
 
     def __init__(self, stream: anyio.abc.ByteStream, budget: int) -> None:
         Wire.__init__(self, budget)
@@ -307,14 +311,41 @@ class StreamWire(Wire):
         self._data = anyio.Event()
         self._room = anyio.Event()
         self._write_lock = anyio.Lock()
+        self._queued = bytearray()
+        self._tasks: anyio.abc.TaskGroup | None = None
 
     async def run(self, main: Callable[[], Awaitable[None]]) -> None:
         async with anyio.create_task_group() as tg:
+            self._tasks = tg
             tg.start_soon(self._reader)
             try:
                 await main()
             finally:
                 tg.cancel_scope.cancel()
+
+    def call_soon(self, callback: Callable[[], None]) -> None:
+        async def soon() -> None:
+            callback()
+
+        self._task_group().start_soon(soon)
+
+    def write_nowait(self, data: bytes) -> bool:
+        if self.broken:
+            raise ClientDisconnected("client disconnected")
+        self._queued += data
+        self._task_group().start_soon(self._send_queued)
+        return True
+
+    def _task_group(self) -> anyio.abc.TaskGroup:
+        if self._tasks is None:
+            raise RuntimeError("StreamWire.run() is not running")  # internal: cycles run inside run()
+        return self._tasks
+
+    async def _send_queued(self) -> None:
+        try:
+            await self.write(b"")
+        except ClientDisconnected:
+            pass  # the connection sees it at its next write or read
 
     async def _reader(self) -> None:
         while not self.eof:
@@ -357,6 +388,11 @@ class StreamWire(Wire):
         if self.broken:
             raise ClientDisconnected("client disconnected")
         async with self._write_lock:
+            if self._queued:
+                data = bytes(self._queued) + data
+                self._queued.clear()
+            if not data:
+                return
             try:
                 await self._stream.send(data)
             except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):

@@ -239,10 +239,6 @@ async def test_http10_client_gets_close_delimited_or_sized_response() -> None:
         assert await client.is_closed()
 
 
-@pytest.mark.asyncio_only(
-    "on the anyio-stream wire (trio) the head goes out before the body is known, so a HEAD "
-    "answer gets no length (RFC 9110 9.3.2 allows that); asyncio holds the head until the app yields"
-)
 async def test_head_response_has_length_but_no_body() -> None:
     async with running(echo_app) as srv:
         client = await RawClient.connect(srv.port)

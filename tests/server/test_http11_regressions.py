@@ -60,12 +60,7 @@ async def test_item1_empty_streaming_response_is_answered() -> None:
             assert r.status == 200 and r.body == b""
 
 
-async def test_item2_head_goes_out_before_the_first_body_chunk(request: pytest.FixtureRequest, anyio_backend: str) -> None:
-    if anyio_backend == "trio":
-        # Known gap, kept visible: the anyio-stream wire (trio, and TLS on asyncio) has no
-        # call_soon, so a stream without framing headers holds its head until the first
-        # body message (http_cycle rule 4); an SSE client sees the status with the first event.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="anyio wire holds a stream's head"))
+async def test_item2_head_goes_out_before_the_first_body_chunk() -> None:
     release = anyio.Event()
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:

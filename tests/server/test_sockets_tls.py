@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
+import anyio.abc
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -117,13 +118,19 @@ def make_certificate(directory: Path) -> tuple[str, str]:
     return str(certfile), str(keyfile)
 
 
+async def tls_request(port: int, certfile: str, request: bytes) -> anyio.abc.ByteStream:
+    """Send `request` over a TLS connection to `port` (trusting only `certfile`); the open stream."""
+    context = ssl.create_default_context(cafile=certfile)
+    stream = await anyio.connect_tcp("127.0.0.1", port, ssl_context=context, tls_standard_compatible=False)
+    await stream.send(request)
+    return stream
+
+
 async def test_request_over_tls(tmp_path: Path) -> None:
     certfile, keyfile = make_certificate(tmp_path)
-    context = ssl.create_default_context(cafile=certfile)
     async with running(view, ssl_certfile=certfile, ssl_keyfile=keyfile) as srv:
         with anyio.fail_after(5):
-            stream = await anyio.connect_tcp("127.0.0.1", srv.port, ssl_context=context, tls_standard_compatible=False)
-            await stream.send(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            stream = await tls_request(srv.port, certfile, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             raw = b""
             try:
                 while True:
@@ -138,6 +145,35 @@ async def test_request_over_tls(tmp_path: Path) -> None:
     head, _, body = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 ")
     assert json.loads(body)["scheme"] == "https"
+
+
+async def test_a_streams_head_goes_out_over_tls_before_its_first_event(tmp_path: Path) -> None:
+    # TLS uses the anyio-stream wire: the held head is flushed once the app yields
+    # (http_cycle rule 4), not with the first body message.
+    release = anyio.Event()
+
+    async def events(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]})
+        await release.wait()
+        await send({"type": "http.response.body", "body": b"data: 1\n\n"})
+
+    certfile, keyfile = make_certificate(tmp_path)
+    async with running(events, ssl_certfile=certfile, ssl_keyfile=keyfile) as srv:
+        with anyio.fail_after(5):
+            stream = await tls_request(srv.port, certfile, b"GET /sse HTTP/1.1\r\nHost: x\r\n\r\n")
+            raw = await stream.receive()
+            while b"\r\n\r\n" not in raw:
+                raw += await stream.receive()
+            assert raw.startswith(b"HTTP/1.1 200 ") and b"transfer-encoding: chunked" in raw
+            assert not release.is_set()  # the head came before any event
+            release.set()
+            try:
+                while not raw.endswith(b"0\r\n\r\n"):
+                    raw += await stream.receive()
+            except (anyio.EndOfStream, anyio.BrokenResourceError):
+                pass
+            await stream.aclose()
+    assert raw.partition(b"\r\n\r\n")[2] == b"9\r\ndata: 1\n\n\r\n0\r\n\r\n"
 
 
 async def test_bad_certificate_is_a_startup_error(tmp_path: Path) -> None:
