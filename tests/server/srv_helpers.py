@@ -41,6 +41,14 @@ class Running:
     stop: anyio.Event
     done: anyio.Event = field(default_factory=anyio.Event)
 
+    async def stop_during(self, raw_request: bytes) -> None:
+        """Send `raw_request`, shut down once the server is stuck in it, and check its connection closes."""
+        stuck = await RawClient.connect(self.port)
+        await stuck.send(raw_request)
+        await anyio.wait_all_tasks_blocked()
+        self.stop.set()
+        assert await stuck.is_closed()
+
 
 @asynccontextmanager
 async def running(app: ASGIApp, **options: Any) -> AsyncIterator[Running]:

@@ -126,11 +126,7 @@ async def test_trio_serves_through_the_anyio_accept_loop_and_stops(anyio_backend
             for _ in range(2):
                 await client.send(GET)
                 assert (await client.read_response()).body == b"ok"
-            stuck = await RawClient.connect(srv.port)
-            await stuck.send(b"GET /stuck HTTP/1.1\r\nHost: x\r\n\r\n")
-            await anyio.wait_all_tasks_blocked()
-            srv.stop.set()
-            assert await stuck.is_closed()
+            await srv.stop_during(b"GET /stuck HTTP/1.1\r\nHost: x\r\n\r\n")
     assert cancelled.is_set()
 
 

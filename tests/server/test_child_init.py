@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,13 +13,14 @@ from ferrule.server.child_init import CHILD_INIT_ENV, add_child_init, run_child_
 
 
 @pytest.fixture
-def hooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def hooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     (tmp_path / "child_hooks_mod.py").write_text(
         "CALLS = []\ndef first():\n    CALLS.append('first')\ndef second():\n    CALLS.append('second')\nVALUE = 3\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setenv(CHILD_INIT_ENV, "")  # recorded, so the test's additions are undone
-    return tmp_path
+    yield tmp_path
+    sys.modules.pop("child_hooks_mod", None)
 
 
 def test_hooks_run_in_order_once_each(hooks: Path) -> None:
@@ -30,8 +33,11 @@ def test_hooks_run_in_order_once_each(hooks: Path) -> None:
     assert child_hooks_mod.CALLS == ["first", "second"]
 
 
-def test_nothing_set_runs_nothing(hooks: Path) -> None:
+@pytest.mark.parametrize("value", ["", " , ,"])
+def test_an_empty_list_imports_and_runs_nothing(hooks: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv(CHILD_INIT_ENV, value)
     run_child_init()
+    assert "child_hooks_mod" not in sys.modules
 
 
 @pytest.mark.parametrize(
